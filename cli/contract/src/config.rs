@@ -1,0 +1,223 @@
+//! The typed `omegachat.toml`: every key, its type and its default.
+//!
+//! The struct is the single source of truth: the shipped sample file is checked against
+//! `Config::default()` by a test, so the documented defaults cannot drift from the real ones.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole daemon configuration, loaded once at start-up.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The public listener: REST API, real-time endpoint, web app.
+    pub server: ServerConfig,
+    /// Where accounts (and, on the embedded profile, everything else) are stored.
+    pub database: DatabaseConfig,
+    /// Tokens, password policy and login throttling.
+    pub auth: AuthConfig,
+    /// Diagnostics written by the daemon.
+    pub log: LogConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port of the public HTTP listener.
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// After SIGTERM/SIGINT, how long in-flight requests may run before the daemon exits anyway.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 1024 * 1024,
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Directory for the daemon's own files (the embedded SQLite database); created if missing.
+    pub data_dir: PathBuf,
+    /// Empty for the embedded SQLite file in `data_dir`, or `sqlite://PATH`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    pub url: String,
+    /// Upper bound on pooled connections to the database.
+    pub max_connections: u32,
+    /// How long a request waits for a pooled connection before failing, in milliseconds.
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            url: String::new(),
+            max_connections: 10,
+            acquire_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// The storage engine a `database.url` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseEngine {
+    /// Embedded SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server at this URL.
+    Postgres(String),
+}
+
+impl DatabaseConfig {
+    /// Which engine the configuration selects; `validate` has already rejected unknown schemes.
+    pub fn engine(&self) -> Result<DatabaseEngine, String> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Ok(DatabaseEngine::Sqlite(self.data_dir.join("omegachat.db")));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("`sqlite://` needs a file path, e.g. sqlite:///var/lib/omegachat/omegachat.db".into());
+            }
+            return Ok(DatabaseEngine::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseEngine::Postgres(url.to_owned()));
+        }
+        Err(format!(
+            "unsupported database `{}`: use an empty value (embedded SQLite), sqlite://PATH or postgres://…",
+            url.split(':').next().unwrap_or(url)
+        ))
+    }
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// `iss` claim written into and required from every access token.
+    pub issuer: String,
+    /// `aud` claim written into and required from every access token.
+    pub audience: String,
+    /// Lifetime of an access token, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Failed logins allowed per account within `failed_login_window_secs` before it is throttled.
+    pub max_failed_logins_per_account: u32,
+    /// Failed logins allowed per client address within `failed_login_window_secs`.
+    pub max_failed_logins_per_address: u32,
+    /// Length of the window in which failed logins are counted, in seconds.
+    pub failed_login_window_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "omegachat".into(),
+            audience: "omegachat".into(),
+            access_token_ttl_secs: 24 * 60 * 60,
+            max_failed_logins_per_account: 5,
+            max_failed_logins_per_address: 50,
+            failed_login_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Least severe level written; `RUST_LOG`, when set, overrides it.
+    pub level: LogLevel,
+    /// `auto` (human-readable, coloured on a terminal), `text` or `json` (one object per line).
+    pub format: LogFormat,
+}
+
+/// Severity threshold for log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        })
+    }
+}
+
+/// Shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Auto,
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Checks values that parse but cannot work; the error names the key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let fail = |key: &str, msg: &str| Err((key.to_owned(), msg.to_owned()));
+        if self.server.max_body_bytes < 1024 {
+            return fail("server.max_body_bytes", "must be at least 1024 bytes");
+        }
+        if self.server.shutdown_grace_ms > 600_000 {
+            return fail("server.shutdown_grace_ms", "must be at most 600000 (10 minutes)");
+        }
+        if let Err(msg) = self.database.engine() {
+            return fail("database.url", &msg);
+        }
+        if self.database.data_dir.as_os_str().is_empty() {
+            return fail("database.data_dir", "must not be empty");
+        }
+        if self.database.max_connections == 0 {
+            return fail("database.max_connections", "must be at least 1");
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            return fail("database.acquire_timeout_ms", "must be at least 1");
+        }
+        if self.auth.issuer.trim().is_empty() {
+            return fail("auth.issuer", "must not be empty");
+        }
+        if self.auth.audience.trim().is_empty() {
+            return fail("auth.audience", "must not be empty");
+        }
+        if !(60..=30 * 24 * 60 * 60).contains(&self.auth.access_token_ttl_secs) {
+            return fail("auth.access_token_ttl_secs", "must be between 60 and 2592000 (30 days)");
+        }
+        if self.auth.max_failed_logins_per_account == 0 {
+            return fail("auth.max_failed_logins_per_account", "must be at least 1");
+        }
+        if self.auth.max_failed_logins_per_address == 0 {
+            return fail("auth.max_failed_logins_per_address", "must be at least 1");
+        }
+        if self.auth.failed_login_window_secs == 0 {
+            return fail("auth.failed_login_window_secs", "must be at least 1");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,9 @@
+//! What `omegachatd` and `omegactl` agree on, kept free of database drivers and network code so
+//! that `omegactl` links none of them: the configuration file format (so `omegactl config check`
+//! validates a file exactly as the daemon would) and, as it lands, the admin protocol.
+
+pub mod config;
+pub mod load;
+
+pub use config::{Config, DatabaseEngine, LogFormat, LogLevel};
+pub use load::{ConfigError, LoadedConfig, load};

@@ -1,0 +1,100 @@
+//! Building the daemon from its configuration, and running it until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use omegachat_contract::Config;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::service::AccountService;
+use crate::service::login_throttle::LoginThrottle;
+use crate::service::passwords::Passwords;
+use crate::service::tokens::Tokens;
+use crate::store::counters::MemoryCounters;
+use crate::store::{self, DatabaseHealth, Stores};
+
+/// What every request handler shares. Cloning is cheap (reference counts).
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Arc<AccountService>,
+    pub health: Arc<dyn DatabaseHealth>,
+}
+
+/// Why the daemon could not start; each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source} (is another omegachatd or program using it? change server.listen)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Service(#[from] crate::service::ServiceError),
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A bound, ready-to-run daemon. Tests build one on port 0 and read [`Application::local_addr`].
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    stores: Stores,
+    config: Config,
+}
+
+impl Application {
+    /// Opens the database (migrating it), prepares services and binds the public listener.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let stores = store::open(&config.database).await?;
+        let passwords = Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
+        let tokens = Tokens::new(stores.keys.clone(), &config.auth).await?;
+        let throttle = LoginThrottle::new(Arc::new(MemoryCounters::default()), &config.auth);
+        let accounts = AccountService::new(stores.users.clone(), passwords, tokens, throttle);
+        let state = AppState { accounts: Arc::new(accounts), health: stores.health.clone() };
+        let addr = config.server.listen;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self { listener, state, stores, config })
+    }
+
+    /// The address actually bound (the real port when `server.listen` asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.config.server.listen)
+    }
+
+    /// The services, for in-process callers (the admin edge, tests).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
+    /// for at most `server.shutdown_grace_ms`, and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let grace = Duration::from_millis(self.config.server.shutdown_grace_ms);
+        let router = crate::http::router(self.state.clone(), self.config.server.max_body_bytes);
+        let stopping = Arc::new(Notify::new());
+        let stop_signal = {
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down: no longer accepting connections");
+                // notify_one stores a permit, so the grace timer starts even if it is not yet waiting.
+                stopping.notify_one();
+            }
+        };
+        tracing::info!("listening on http://{}", self.local_addr());
+        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop_signal);
+        let outcome = tokio::select! {
+            result = server.into_future() => result.map_err(StartupError::Serve),
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(grace_ms = grace.as_millis() as u64, "requests still running after the grace period; exiting anyway");
+                Ok(())
+            }
+        };
+        self.stores.health.close().await;
+        tracing::info!("stopped");
+        outcome
+    }
+}

@@ -1,0 +1,72 @@
+//! `POST /api/auth/register`, `POST /api/auth/login`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract::ApiJson;
+use super::wire::MeView;
+use crate::app::AppState;
+use crate::service::Registration;
+
+#[derive(Deserialize)]
+pub struct RegisterBody {
+    username: String,
+    email: String,
+    password: String,
+    display_name: Option<String>,
+    phone_number: Option<String>,
+}
+
+/// 201 with the new account.
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<(StatusCode, Json<MeView>), ApiError> {
+    let user = state
+        .accounts
+        .register(Registration {
+            username: body.username,
+            email: body.email,
+            password: body.password,
+            display_name: body.display_name,
+            phone_number: body.phone_number,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(MeView::from(&user))))
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    /// Username or e-mail; `username` and `email` are accepted as names for it too.
+    #[serde(alias = "username", alias = "email")]
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct LoginResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    user: MeView,
+}
+
+/// A bearer token for the account, or 401 for any wrong login/password combination.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let outcome = state.accounts.login(&body.login, body.password, peer.ip()).await?;
+    Ok(Json(LoginResponse {
+        access_token: outcome.token.access_token,
+        token_type: "Bearer",
+        expires_in: outcome.token.expires_in_secs,
+        user: MeView::from(&outcome.user),
+    }))
+}

@@ -1,0 +1,35 @@
+//! `/healthz` (the process answers) and `/readyz` (it can serve: the database answers).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use crate::app::AppState;
+
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /healthz`
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: 503 when the database does not answer within two seconds.
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let engine = state.health.engine();
+    let not_ready = |why: String| {
+        tracing::warn!(engine, reason = %why, "readiness check failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("the {engine} database is not reachable"))
+    };
+    match tokio::time::timeout(READY_TIMEOUT, state.health.ping()).await {
+        Ok(Ok(latency)) => Ok(Json(json!({
+            "status": "ready",
+            "database": { "engine": engine, "latency_ms": latency.as_secs_f64() * 1000.0 },
+        }))),
+        Ok(Err(e)) => Err(not_ready(e.to_string())),
+        Err(_) => Err(not_ready("timed out".into())),
+    }
+}

@@ -1,0 +1,96 @@
+//! The REST edge: routes, middleware and the translation of service answers into HTTP.
+
+mod auth;
+pub mod error;
+mod extract;
+mod health;
+mod users;
+mod wire;
+
+use std::any::Any;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::app::AppState;
+use error::ApiError;
+
+/// Header carrying the request id; generated when the client sends none, always echoed back.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Every public route with its middleware.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    let api = Router::new()
+        .route("/api/auth/register", post(auth::register))
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/users", get(users::search))
+        .route("/api/users/me", get(users::me).patch(users::patch_me))
+        .route("/api/users/{id}", get(users::get_user));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(max_body_bytes, refuse_oversized_bodies))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION]))
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request| {
+                            let id = req
+                                .extensions()
+                                .get::<RequestId>()
+                                .and_then(|id| id.header_value().to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+        .with_state(state)
+}
+
+/// Answers 413 from `Content-Length` alone, before reading a byte of an oversized body.
+/// (Bodies without a length are cut off at the same limit by `DefaultBodyLimit`.)
+async fn refuse_oversized_bodies(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return ApiError::payload_too_large(limit).into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+}
+
+fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error").into_response()
+}
+

@@ -1,0 +1,13 @@
+//! omegachatd: the OmegaChat daemon as a library, so tests can build and run it in-process.
+//!
+//! Requests flow one way: edge ([`http`]) → [`service`] → [`store`]; [`domain`] types travel
+//! between them.
+
+pub mod app;
+pub mod domain;
+pub mod http;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+
+pub use app::{AppState, Application, StartupError};

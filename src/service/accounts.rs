@@ -1,0 +1,217 @@
+//! Registration, login, authentication and profiles.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::login_throttle::LoginThrottle;
+use super::passwords::{Passwords, Verdict};
+use super::tokens::{IssuedToken, Tokens};
+use super::{ServiceError, TokenRejection};
+use crate::domain::{
+    DisplayName, Email, FieldError, NewUser, Password, PhoneNumber, PictureUrl, ProfileUpdate, StatusText, User,
+    UserId, Username,
+};
+use crate::store::{Page, UserStore};
+
+/// Largest page of a user search.
+pub const MAX_SEARCH_LIMIT: u32 = 100;
+/// Page size when the client names none.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+/// A registration as the client sent it, not yet validated.
+#[derive(Debug)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// A partial profile edit: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<Option<String>>,
+    pub status: Option<Option<String>>,
+    pub profile_picture_url: Option<Option<String>>,
+    pub phone_number: Option<Option<String>>,
+    /// `(old_password, new_password)`.
+    pub password: Option<(String, String)>,
+}
+
+/// A successful login.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub user: User,
+    pub token: IssuedToken,
+}
+
+/// Everything about accounts that edges may ask for.
+pub struct AccountService {
+    users: Arc<dyn UserStore>,
+    passwords: Passwords,
+    tokens: Tokens,
+    throttle: LoginThrottle,
+}
+
+impl AccountService {
+    pub fn new(users: Arc<dyn UserStore>, passwords: Passwords, tokens: Tokens, throttle: LoginThrottle) -> Self {
+        Self { users, passwords, tokens, throttle }
+    }
+
+    /// Creates an account. Every field is checked before the (slow) hash is computed.
+    pub async fn register(&self, registration: Registration) -> Result<User, ServiceError> {
+        let username = Username::parse(&registration.username)?;
+        let email = Email::parse(&registration.email)?;
+        let password = Password::parse(registration.password, "password")?;
+        let display_name = registration.display_name.as_deref().map(DisplayName::parse).transpose()?;
+        let phone_number = registration.phone_number.as_deref().map(PhoneNumber::parse).transpose()?;
+        let password_hash = self.passwords.hash(&password).await?;
+        let user = self
+            .users
+            .create(NewUser {
+                username: username.into_inner(),
+                email: email.into_inner(),
+                password_hash,
+                phone_number: phone_number.map(PhoneNumber::into_inner),
+                display_name: display_name.map(DisplayName::into_inner),
+            })
+            .await?;
+        tracing::info!(user_id = %user.id, username = %user.username, "account registered");
+        Ok(user)
+    }
+
+    /// Checks a login (username or e-mail) and password and issues a token.
+    ///
+    /// An unknown login and a wrong password take the same time and give the same error.
+    pub async fn login(&self, login: &str, password: String, address: IpAddr) -> Result<LoginOutcome, ServiceError> {
+        self.throttle.check(login, address).await?;
+        let password = Password::attempt(password);
+        let user = match login.trim() {
+            "" => None,
+            login => self.users.find_by_login(login).await?,
+        };
+        let verdict = self.passwords.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let user = match (user, verdict) {
+            (Some(user), Verdict::Match | Verdict::MatchNeedsRehash) => {
+                if verdict == Verdict::MatchNeedsRehash {
+                    self.upgrade_hash(&user, &password).await;
+                }
+                user
+            }
+            _ => {
+                self.throttle.record_failure(login, address).await;
+                return Err(ServiceError::InvalidCredentials);
+            }
+        };
+        self.throttle.record_success(login).await;
+        if user.disabled_at.is_some() {
+            return Err(ServiceError::AccountDisabled);
+        }
+        self.users.touch_last_seen(user.id).await?;
+        let token = self.tokens.issue(&user).await?;
+        Ok(LoginOutcome { user, token })
+    }
+
+    /// Re-hashes a bcrypt (or weaker argon2) hash after the password proved right. A failure
+    /// here must not fail the login: the old hash still works and the next login retries.
+    async fn upgrade_hash(&self, user: &User, password: &Password) {
+        let result = match self.passwords.hash(password).await {
+            Ok(hash) => self.users.set_password_hash(user.id, &hash, false).await.map(drop).map_err(ServiceError::from),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => tracing::info!(user_id = %user.id, "password hash upgraded to argon2id"),
+            Err(e) => tracing::warn!(user_id = %user.id, error = %e, "could not upgrade password hash; will retry at next login"),
+        }
+    }
+
+    /// The enabled account a token was issued to, if the token is still good.
+    pub async fn authenticate(&self, token: &str) -> Result<User, ServiceError> {
+        let verified = self.tokens.verify(token).await?;
+        let revoked = ServiceError::Unauthenticated(TokenRejection::Revoked);
+        let user = self.users.find_by_id(verified.user_id).await?.ok_or(revoked)?;
+        if user.disabled_at.is_some() || user.token_version != verified.token_version {
+            return Err(ServiceError::Unauthenticated(TokenRejection::Revoked));
+        }
+        Ok(user)
+    }
+
+    /// Another user's account as anyone may see it; disabled accounts are not found.
+    pub async fn get_user(&self, id: UserId) -> Result<User, ServiceError> {
+        match self.users.find_by_id(id).await? {
+            Some(user) if user.disabled_at.is_none() => Ok(user),
+            _ => Err(ServiceError::NotFound("user")),
+        }
+    }
+
+    /// Users whose username or display name starts with `query`, a page at a time.
+    pub async fn search(&self, query: &str, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<User>, ServiceError> {
+        let limit = limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+        if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
+            return Err(FieldError {
+                field: "limit",
+                code: "invalid_limit",
+                message: format!("limit must be between 1 and {MAX_SEARCH_LIMIT}"),
+            }
+            .into());
+        }
+        if query.chars().count() > 64 {
+            return Err(FieldError { field: "query", code: "invalid_query", message: "query must be at most 64 characters".into() }.into());
+        }
+        Ok(self.users.search(query.trim(), limit, cursor).await?)
+    }
+
+    /// Applies a partial profile edit. A password change needs the old password and revokes
+    /// every token issued so far, this session's included: the client logs in again.
+    pub async fn update_profile(&self, user: &User, changes: ProfileChanges) -> Result<User, ServiceError> {
+        let mut profile = ProfileUpdate::from_user(user);
+        if let Some(value) = changes.display_name {
+            profile.display_name = value.as_deref().map(DisplayName::parse).transpose()?.map(DisplayName::into_inner);
+        }
+        if let Some(value) = changes.status {
+            profile.status = value.as_deref().map(StatusText::parse).transpose()?.map(StatusText::into_inner);
+        }
+        if let Some(value) = changes.profile_picture_url {
+            profile.profile_picture_url = value.as_deref().map(PictureUrl::parse).transpose()?.map(PictureUrl::into_inner);
+        }
+        if let Some(value) = changes.phone_number {
+            profile.phone_number = value.as_deref().map(PhoneNumber::parse).transpose()?.map(PhoneNumber::into_inner);
+        }
+        let new_password = match changes.password {
+            Some((old, new)) => {
+                let new = Password::parse(new, "new_password")?;
+                let old = Password::attempt(old);
+                if self.passwords.verify(&old, Some(&user.password_hash)).await? == Verdict::Mismatch {
+                    return Err(FieldError {
+                        field: "old_password",
+                        code: "wrong_password",
+                        message: "old_password is not the current password".into(),
+                    }
+                    .into());
+                }
+                Some(self.passwords.hash(&new).await?)
+            }
+            None => None,
+        };
+        let mut updated = user.clone();
+        if profile != ProfileUpdate::from_user(user) {
+            updated = self.users.update_profile(user.id, &profile).await?;
+        }
+        if let Some(hash) = new_password {
+            updated = self.users.set_password_hash(user.id, &hash, true).await?;
+            tracing::info!(user_id = %user.id, "password changed; earlier tokens revoked");
+        }
+        Ok(updated)
+    }
+
+    /// Disables an account (no login, every token rejected) or enables it again.
+    pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User, ServiceError> {
+        let user = self.users.set_disabled(id, disabled).await.map_err(|e| match ServiceError::from(e) {
+            ServiceError::NotFound(_) => ServiceError::NotFound("user"),
+            other => other,
+        })?;
+        tracing::info!(user_id = %id, disabled, "account state changed");
+        Ok(user)
+    }
+}

@@ -1,0 +1,11 @@
+//! Rules and authorization. Services know nothing of HTTP or sockets and nothing of which engine
+//! stores their data: edges call them, they call stores.
+
+pub mod accounts;
+pub mod error;
+pub mod login_throttle;
+pub mod passwords;
+pub mod tokens;
+
+pub use accounts::{AccountService, LoginOutcome, ProfileChanges, Registration};
+pub use error::{ServiceError, TokenRejection};
