@@ -26,8 +26,13 @@ pub struct AppState {
 /// Why the daemon could not start; each names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("cannot listen on {addr}: {source} (is another omegachatd or program using it? change server.listen)")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "cannot listen on {addr}: {source} (is another omegachatd or program using it? change server.listen)"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error(transparent)]
@@ -48,19 +53,32 @@ impl Application {
     /// Opens the database (migrating it), prepares services and binds the public listener.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let stores = store::open(&config.database).await?;
-        let passwords = Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
+        let passwords =
+            Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
         let tokens = Tokens::new(stores.keys.clone(), &config.auth).await?;
         let throttle = LoginThrottle::new(Arc::new(MemoryCounters::default()), &config.auth);
         let accounts = AccountService::new(stores.users.clone(), passwords, tokens, throttle);
-        let state = AppState { accounts: Arc::new(accounts), health: stores.health.clone() };
+        let state = AppState {
+            accounts: Arc::new(accounts),
+            health: stores.health.clone(),
+        };
         let addr = config.server.listen;
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
-        Ok(Self { listener, state, stores, config })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            state,
+            stores,
+            config,
+        })
     }
 
     /// The address actually bound (the real port when `server.listen` asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or(self.config.server.listen)
+        self.listener
+            .local_addr()
+            .unwrap_or(self.config.server.listen)
     }
 
     /// The services, for in-process callers (the admin edge, tests).
@@ -68,9 +86,17 @@ impl Application {
         &self.state
     }
 
+    /// The opened stores, for in-process callers that manage data directly (tests, backups).
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
     /// for at most `server.shutdown_grace_ms`, and closes the database.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
         let grace = Duration::from_millis(self.config.server.shutdown_grace_ms);
         let router = crate::http::router(self.state.clone(), self.config.server.max_body_bytes);
         let stopping = Arc::new(Notify::new());
@@ -84,8 +110,11 @@ impl Application {
             }
         };
         tracing::info!("listening on http://{}", self.local_addr());
-        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop_signal);
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop_signal);
         let outcome = tokio::select! {
             result = server.into_future() => result.map_err(StartupError::Serve),
             () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {

@@ -23,7 +23,8 @@ const EXIT_BAD_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let env = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let loaded = match omegachat_contract::load(args.config.as_deref(), env) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -31,14 +32,20 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
-    let source = loaded.path.as_ref().map_or("built-in defaults".to_owned(), |p| p.display().to_string());
+    let source = loaded
+        .path
+        .as_ref()
+        .map_or("built-in defaults".to_owned(), |p| p.display().to_string());
     if args.check_config {
         println!("configuration OK ({source})");
         return ExitCode::SUCCESS;
     }
     telemetry::init(&loaded.config.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %source, "omegachatd starting");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             tracing::error!("cannot start the async runtime: {e}");

@@ -11,7 +11,11 @@ pub struct FieldError {
 }
 
 fn refuse(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, code, message: message.into() }
+    FieldError {
+        field,
+        code,
+        message: message.into(),
+    }
 }
 
 /// 3–32 characters of `[a-z0-9_.-]`; input is lower-cased so uniqueness is case-insensitive.
@@ -22,9 +26,16 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let name = raw.trim().to_ascii_lowercase();
         if !(3..=32).contains(&name.len()) {
-            return Err(refuse("username", "invalid_username", "username must be 3 to 32 characters long"));
+            return Err(refuse(
+                "username",
+                "invalid_username",
+                "username must be 3 to 32 characters long",
+            ));
         }
-        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b)) {
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+        {
             return Err(refuse(
                 "username",
                 "invalid_username",
@@ -47,7 +58,13 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = raw.trim();
-        let bad = || refuse("email", "invalid_email", "email must look like name@example.org");
+        let bad = || {
+            refuse(
+                "email",
+                "invalid_email",
+                "email must look like name@example.org",
+            )
+        };
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -78,10 +95,18 @@ impl Password {
     /// Checks length only: `field` names the JSON key (`password`, `new_password`).
     pub fn parse(raw: String, field: &'static str) -> Result<Self, FieldError> {
         if raw.len() < Self::MIN_BYTES {
-            return Err(refuse(field, "password_too_short", "password must be at least 8 bytes long"));
+            return Err(refuse(
+                field,
+                "password_too_short",
+                "password must be at least 8 bytes long",
+            ));
         }
         if raw.len() > Self::MAX_BYTES {
-            return Err(refuse(field, "password_too_long", "password must be at most 1024 bytes long"));
+            return Err(refuse(
+                field,
+                "password_too_long",
+                "password must be at most 1024 bytes long",
+            ));
         }
         Ok(Self(raw))
     }
@@ -136,7 +161,12 @@ impl PhoneNumber {
     }
 }
 
-fn bounded_text(raw: &str, field: &'static str, code: &'static str, max_chars: usize) -> Result<String, FieldError> {
+fn bounded_text(
+    raw: &str,
+    field: &'static str,
+    code: &'static str,
+    max_chars: usize,
+) -> Result<String, FieldError> {
     let text = raw.trim();
     if text.is_empty() || text.chars().count() > max_chars || text.chars().any(char::is_control) {
         return Err(refuse(
@@ -184,7 +214,9 @@ impl PictureUrl {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let url = raw.trim();
         let lower = url.to_ascii_lowercase();
-        let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"));
         let ok = url.len() <= 2048
             && rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
             && !url.chars().any(|c| c.is_whitespace() || c.is_control());
@@ -209,7 +241,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lower_cased_and_limited() {
-        assert_eq!(Username::parse("Alice_01").unwrap().into_inner(), "alice_01");
+        assert_eq!(
+            Username::parse("Alice_01").unwrap().into_inner(),
+            "alice_01"
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse(&"a".repeat(33)).is_err());
         assert!(Username::parse("al ice").is_err());
@@ -219,7 +254,15 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert!(Email::parse("a@example.org").is_ok());
-        for bad in ["", "a", "@example.org", "a@b", "a@.org", "a b@example.org", "a@@example.org"] {
+        for bad in [
+            "",
+            "a",
+            "@example.org",
+            "a@b",
+            "a@.org",
+            "a b@example.org",
+            "a@@example.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -227,7 +270,13 @@ mod tests {
     #[test]
     fn phone_numbers_must_be_e164() {
         assert!(PhoneNumber::parse("+14155550123").is_ok());
-        for bad in ["14155550123", "+0123", "+1", "+1234567890123456", "+1-415-555"] {
+        for bad in [
+            "14155550123",
+            "+0123",
+            "+1",
+            "+1234567890123456",
+            "+1-415-555",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
     }

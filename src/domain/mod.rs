@@ -3,5 +3,7 @@
 pub mod fields;
 pub mod user;
 
-pub use fields::{DisplayName, Email, FieldError, Password, PhoneNumber, PictureUrl, StatusText, Username};
+pub use fields::{
+    DisplayName, Email, FieldError, Password, PhoneNumber, PictureUrl, StatusText, Username,
+};
 pub use user::{NewUser, ProfileUpdate, SigningKey, SigningKeyState, User, UserId};

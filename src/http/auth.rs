@@ -2,9 +2,9 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
@@ -62,7 +62,10 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let outcome = state.accounts.login(&body.login, body.password, peer.ip()).await?;
+    let outcome = state
+        .accounts
+        .login(&body.login, body.password, peer.ip())
+        .await?;
     Ok(Json(LoginResponse {
         access_token: outcome.token.access_token,
         token_type: "Bearer",

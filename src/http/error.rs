@@ -36,7 +36,14 @@ struct Inner<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after_secs: None, bearer_challenge: false }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_secs: None,
+            bearer_challenge: false,
+        }
     }
 
     fn with_field(mut self, field: &'static str) -> Self {
@@ -59,13 +66,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::InvalidField(f) => {
                 ApiError::new(StatusCode::BAD_REQUEST, f.code, f.message).with_field(f.field)
             }
-            ServiceError::Conflict { field } => {
-                ApiError::new(StatusCode::CONFLICT, "already_taken", format!("this {field} is already taken"))
-                    .with_field(field)
-            }
-            ServiceError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "invalid login or password")
-            }
+            ServiceError::Conflict { field } => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_taken",
+                format!("this {field} is already taken"),
+            )
+            .with_field(field),
+            ServiceError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "invalid login or password",
+            ),
             ServiceError::AccountDisabled => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "account_disabled",
@@ -76,17 +87,19 @@ impl From<ServiceError> for ApiError {
                     TokenRejection::Missing => "authentication_required",
                     TokenRejection::Expired => "token_expired",
                     TokenRejection::Revoked => "token_revoked",
-                    TokenRejection::Malformed | TokenRejection::BadSignature | TokenRejection::UnknownKey => {
-                        "invalid_token"
-                    }
+                    TokenRejection::Malformed
+                    | TokenRejection::BadSignature
+                    | TokenRejection::UnknownKey => "invalid_token",
                 };
                 let mut e = ApiError::new(StatusCode::UNAUTHORIZED, code, rejection.message());
                 e.bearer_challenge = true;
                 e
             }
-            ServiceError::NotFound(what) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
-            }
+            ServiceError::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
             ServiceError::Throttled { retry_after } => {
                 let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
                 let mut e = ApiError::new(
@@ -107,7 +120,11 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal server error",
+                )
             }
         }
     }
@@ -115,14 +132,23 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Inner { code: self.code, message: &self.message, field: self.field } };
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                field: self.field,
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
         if let Some(secs) = self.retry_after_secs {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.bearer_challenge {
-            let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", self.code);
+            let challenge = format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                self.code
+            );
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 headers.insert(header::WWW_AUTHENTICATE, value);
             }

@@ -22,7 +22,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     let engine = state.health.engine();
     let not_ready = |why: String| {
         tracing::warn!(engine, reason = %why, "readiness check failed");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("the {engine} database is not reachable"))
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("the {engine} database is not reachable"),
+        )
     };
     match tokio::time::timeout(READY_TIMEOUT, state.health.ping()).await {
         Ok(Ok(latency)) => Ok(Json(json!({

@@ -41,8 +41,18 @@ pub async fn patch_me(
     let password = match (body.old_password, body.new_password) {
         (Some(old), Some(new)) => Some((old, new)),
         (None, None) => None,
-        (None, Some(_)) => return Err(missing("old_password", "changing the password needs old_password")),
-        (Some(_), None) => return Err(missing("new_password", "old_password was sent without new_password")),
+        (None, Some(_)) => {
+            return Err(missing(
+                "old_password",
+                "changing the password needs old_password",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(missing(
+                "new_password",
+                "old_password was sent without new_password",
+            ));
+        }
     };
     let changes = ProfileChanges {
         display_name: body.display_name,
@@ -67,8 +77,13 @@ pub async fn get_user(
     CurrentUser(_caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let id = UserId::parse(&id)
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", "a user id is a positive integer"))?;
+    let id = UserId::parse(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+            "a user id is a positive integer",
+        )
+    })?;
     let user = state.accounts.get_user(id).await?;
     Ok(Json(UserView::from(&user)))
 }
@@ -94,6 +109,12 @@ pub async fn search(
     CurrentUser(_caller): CurrentUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let page = state.accounts.search(&q.query, q.limit, q.cursor.as_deref()).await?;
-    Ok(Json(SearchResponse { users: page.items.iter().map(UserView::from).collect(), next_cursor: page.next_cursor }))
+    let page = state
+        .accounts
+        .search(&q.query, q.limit, q.cursor.as_deref())
+        .await?;
+    Ok(Json(SearchResponse {
+        users: page.items.iter().map(UserView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }

@@ -3,13 +3,13 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::login_throttle::LoginThrottle;
+use super::login_throttle::{Account, LoginThrottle};
 use super::passwords::{Passwords, Verdict};
 use super::tokens::{IssuedToken, Tokens};
 use super::{ServiceError, TokenRejection};
 use crate::domain::{
-    DisplayName, Email, FieldError, NewUser, Password, PhoneNumber, PictureUrl, ProfileUpdate, StatusText, User,
-    UserId, Username,
+    DisplayName, Email, FieldError, NewUser, Password, PhoneNumber, PictureUrl, ProfileUpdate,
+    StatusText, User, UserId, Username,
 };
 use crate::store::{Page, UserStore};
 
@@ -55,8 +55,18 @@ pub struct AccountService {
 }
 
 impl AccountService {
-    pub fn new(users: Arc<dyn UserStore>, passwords: Passwords, tokens: Tokens, throttle: LoginThrottle) -> Self {
-        Self { users, passwords, tokens, throttle }
+    pub fn new(
+        users: Arc<dyn UserStore>,
+        passwords: Passwords,
+        tokens: Tokens,
+        throttle: LoginThrottle,
+    ) -> Self {
+        Self {
+            users,
+            passwords,
+            tokens,
+            throttle,
+        }
     }
 
     /// Creates an account. Every field is checked before the (slow) hash is computed.
@@ -64,8 +74,16 @@ impl AccountService {
         let username = Username::parse(&registration.username)?;
         let email = Email::parse(&registration.email)?;
         let password = Password::parse(registration.password, "password")?;
-        let display_name = registration.display_name.as_deref().map(DisplayName::parse).transpose()?;
-        let phone_number = registration.phone_number.as_deref().map(PhoneNumber::parse).transpose()?;
+        let display_name = registration
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()?;
+        let phone_number = registration
+            .phone_number
+            .as_deref()
+            .map(PhoneNumber::parse)
+            .transpose()?;
         let password_hash = self.passwords.hash(&password).await?;
         let user = self
             .users
@@ -84,14 +102,25 @@ impl AccountService {
     /// Checks a login (username or e-mail) and password and issues a token.
     ///
     /// An unknown login and a wrong password take the same time and give the same error.
-    pub async fn login(&self, login: &str, password: String, address: IpAddr) -> Result<LoginOutcome, ServiceError> {
-        self.throttle.check(login, address).await?;
+    pub async fn login(
+        &self,
+        login: &str,
+        password: String,
+        address: IpAddr,
+    ) -> Result<LoginOutcome, ServiceError> {
         let password = Password::attempt(password);
         let user = match login.trim() {
             "" => None,
             login => self.users.find_by_login(login).await?,
         };
-        let verdict = self.passwords.verify(&password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let account = user
+            .as_ref()
+            .map_or(Account::Unknown(login), |u| Account::Known(u.id));
+        self.throttle.check(&account, address).await?;
+        let verdict = self
+            .passwords
+            .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
         let user = match (user, verdict) {
             (Some(user), Verdict::Match | Verdict::MatchNeedsRehash) => {
                 if verdict == Verdict::MatchNeedsRehash {
@@ -100,11 +129,11 @@ impl AccountService {
                 user
             }
             _ => {
-                self.throttle.record_failure(login, address).await;
+                self.throttle.record_failure(&account, address).await;
                 return Err(ServiceError::InvalidCredentials);
             }
         };
-        self.throttle.record_success(login).await;
+        self.throttle.record_success(&account).await;
         if user.disabled_at.is_some() {
             return Err(ServiceError::AccountDisabled);
         }
@@ -117,12 +146,19 @@ impl AccountService {
     /// here must not fail the login: the old hash still works and the next login retries.
     async fn upgrade_hash(&self, user: &User, password: &Password) {
         let result = match self.passwords.hash(password).await {
-            Ok(hash) => self.users.set_password_hash(user.id, &hash, false).await.map(drop).map_err(ServiceError::from),
+            Ok(hash) => self
+                .users
+                .set_password_hash(user.id, &hash, false)
+                .await
+                .map(drop)
+                .map_err(ServiceError::from),
             Err(e) => Err(e),
         };
         match result {
             Ok(()) => tracing::info!(user_id = %user.id, "password hash upgraded to argon2id"),
-            Err(e) => tracing::warn!(user_id = %user.id, error = %e, "could not upgrade password hash; will retry at next login"),
+            Err(e) => {
+                tracing::warn!(user_id = %user.id, error = %e, "could not upgrade password hash; will retry at next login")
+            }
         }
     }
 
@@ -130,7 +166,11 @@ impl AccountService {
     pub async fn authenticate(&self, token: &str) -> Result<User, ServiceError> {
         let verified = self.tokens.verify(token).await?;
         let revoked = ServiceError::Unauthenticated(TokenRejection::Revoked);
-        let user = self.users.find_by_id(verified.user_id).await?.ok_or(revoked)?;
+        let user = self
+            .users
+            .find_by_id(verified.user_id)
+            .await?
+            .ok_or(revoked)?;
         if user.disabled_at.is_some() || user.token_version != verified.token_version {
             return Err(ServiceError::Unauthenticated(TokenRejection::Revoked));
         }
@@ -146,7 +186,12 @@ impl AccountService {
     }
 
     /// Users whose username or display name starts with `query`, a page at a time.
-    pub async fn search(&self, query: &str, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<User>, ServiceError> {
+    pub async fn search(
+        &self,
+        query: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, ServiceError> {
         let limit = limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
         if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
             return Err(FieldError {
@@ -157,32 +202,62 @@ impl AccountService {
             .into());
         }
         if query.chars().count() > 64 {
-            return Err(FieldError { field: "query", code: "invalid_query", message: "query must be at most 64 characters".into() }.into());
+            return Err(FieldError {
+                field: "query",
+                code: "invalid_query",
+                message: "query must be at most 64 characters".into(),
+            }
+            .into());
         }
         Ok(self.users.search(query.trim(), limit, cursor).await?)
     }
 
     /// Applies a partial profile edit. A password change needs the old password and revokes
     /// every token issued so far, this session's included: the client logs in again.
-    pub async fn update_profile(&self, user: &User, changes: ProfileChanges) -> Result<User, ServiceError> {
+    pub async fn update_profile(
+        &self,
+        user: &User,
+        changes: ProfileChanges,
+    ) -> Result<User, ServiceError> {
         let mut profile = ProfileUpdate::from_user(user);
         if let Some(value) = changes.display_name {
-            profile.display_name = value.as_deref().map(DisplayName::parse).transpose()?.map(DisplayName::into_inner);
+            profile.display_name = value
+                .as_deref()
+                .map(DisplayName::parse)
+                .transpose()?
+                .map(DisplayName::into_inner);
         }
         if let Some(value) = changes.status {
-            profile.status = value.as_deref().map(StatusText::parse).transpose()?.map(StatusText::into_inner);
+            profile.status = value
+                .as_deref()
+                .map(StatusText::parse)
+                .transpose()?
+                .map(StatusText::into_inner);
         }
         if let Some(value) = changes.profile_picture_url {
-            profile.profile_picture_url = value.as_deref().map(PictureUrl::parse).transpose()?.map(PictureUrl::into_inner);
+            profile.profile_picture_url = value
+                .as_deref()
+                .map(PictureUrl::parse)
+                .transpose()?
+                .map(PictureUrl::into_inner);
         }
         if let Some(value) = changes.phone_number {
-            profile.phone_number = value.as_deref().map(PhoneNumber::parse).transpose()?.map(PhoneNumber::into_inner);
+            profile.phone_number = value
+                .as_deref()
+                .map(PhoneNumber::parse)
+                .transpose()?
+                .map(PhoneNumber::into_inner);
         }
         let new_password = match changes.password {
             Some((old, new)) => {
                 let new = Password::parse(new, "new_password")?;
                 let old = Password::attempt(old);
-                if self.passwords.verify(&old, Some(&user.password_hash)).await? == Verdict::Mismatch {
+                if self
+                    .passwords
+                    .verify(&old, Some(&user.password_hash))
+                    .await?
+                    == Verdict::Mismatch
+                {
                     return Err(FieldError {
                         field: "old_password",
                         code: "wrong_password",
@@ -207,10 +282,13 @@ impl AccountService {
 
     /// Disables an account (no login, every token rejected) or enables it again.
     pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User, ServiceError> {
-        let user = self.users.set_disabled(id, disabled).await.map_err(|e| match ServiceError::from(e) {
-            ServiceError::NotFound(_) => ServiceError::NotFound("user"),
-            other => other,
-        })?;
+        let user =
+            self.users.set_disabled(id, disabled).await.map_err(|e| {
+                match ServiceError::from(e) {
+                    ServiceError::NotFound(_) => ServiceError::NotFound("user"),
+                    other => other,
+                }
+            })?;
         tracing::info!(user_id = %id, disabled, "account state changed");
         Ok(user)
     }

@@ -26,10 +26,14 @@ impl TokenRejection {
     /// Sentence shown to the client.
     pub fn message(self) -> &'static str {
         match self {
-            TokenRejection::Missing => "authentication required: send `Authorization: Bearer <access_token>`",
+            TokenRejection::Missing => {
+                "authentication required: send `Authorization: Bearer <access_token>`"
+            }
             TokenRejection::Malformed => "the access token is malformed",
             TokenRejection::BadSignature => "the access token's signature is invalid",
-            TokenRejection::UnknownKey => "the access token was signed with an unknown or retired key",
+            TokenRejection::UnknownKey => {
+                "the access token was signed with an unknown or retired key"
+            }
             TokenRejection::Expired => "the access token has expired: log in again",
             TokenRejection::Revoked => "the access token has been revoked: log in again",
         }
@@ -79,7 +83,9 @@ impl From<StoreError> for ServiceError {
         match err {
             StoreError::Conflict { field } => ServiceError::Conflict { field },
             StoreError::NotFound => ServiceError::NotFound("record"),
-            StoreError::Backend(_) | StoreError::Migration(_) | StoreError::Setup(_) => ServiceError::Unavailable(err),
+            StoreError::Backend(_) | StoreError::Migration(_) | StoreError::Setup(_) => {
+                ServiceError::Unavailable(err)
+            }
         }
     }
 }

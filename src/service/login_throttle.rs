@@ -11,6 +11,7 @@ use std::time::Duration;
 use omegachat_contract::config::AuthConfig;
 
 use super::ServiceError;
+use crate::domain::UserId;
 use crate::store::counters::WindowCounters;
 
 /// Decides whether a login attempt may proceed.
@@ -32,8 +33,8 @@ impl LoginThrottle {
     }
 
     /// Refuses the attempt while either counter is at its limit.
-    pub async fn check(&self, login: &str, address: IpAddr) -> Result<(), ServiceError> {
-        let (account_failures, account_wait) = self.counters.get(&account_key(login)).await;
+    pub async fn check(&self, account: &Account<'_>, address: IpAddr) -> Result<(), ServiceError> {
+        let (account_failures, account_wait) = self.counters.get(&account.key()).await;
         let (address_failures, address_wait) = self.counters.get(&address_key(address)).await;
         let mut retry_after = Duration::ZERO;
         if account_failures >= self.per_account {
@@ -43,26 +44,41 @@ impl LoginThrottle {
             retry_after = retry_after.max(address_wait);
         }
         if retry_after > Duration::ZERO {
-            tracing::warn!(login, %address, "login throttled after repeated failures");
+            tracing::warn!(account = %account.key(), %address, "login throttled after repeated failures");
             return Err(ServiceError::Throttled { retry_after });
         }
         Ok(())
     }
 
     /// Counts a failed attempt against the account and the address.
-    pub async fn record_failure(&self, login: &str, address: IpAddr) {
-        self.counters.hit(&account_key(login), self.window).await;
+    pub async fn record_failure(&self, account: &Account<'_>, address: IpAddr) {
+        self.counters.hit(&account.key(), self.window).await;
         self.counters.hit(&address_key(address), self.window).await;
     }
 
     /// A successful login clears the account's count (the address keeps its own).
-    pub async fn record_success(&self, login: &str) {
-        self.counters.reset(&account_key(login)).await;
+    pub async fn record_success(&self, account: &Account<'_>) {
+        self.counters.reset(&account.key()).await;
     }
 }
 
-fn account_key(login: &str) -> String {
-    format!("login-failures:account:{}", login.trim().to_lowercase())
+/// Whom a login attempt targets.
+pub enum Account<'a> {
+    /// An existing account, however it was named (username or e-mail, any case).
+    Known(UserId),
+    /// A login that names no account: counted by the text, so probing it is throttled too.
+    Unknown(&'a str),
+}
+
+impl Account<'_> {
+    fn key(&self) -> String {
+        match self {
+            Account::Known(id) => format!("login-failures:user:{id}"),
+            Account::Unknown(login) => {
+                format!("login-failures:login:{}", login.trim().to_lowercase())
+            }
+        }
+    }
 }
 
 fn address_key(address: IpAddr) -> String {

@@ -39,7 +39,8 @@ pub struct Passwords {
 }
 
 fn argon2id() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("constant argon2 parameters are valid");
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
+        .expect("constant argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -52,7 +53,10 @@ fn hash_blocking(password: &str) -> Result<String, ServiceError> {
 }
 
 fn verify_blocking(password: &str, stored: &str) -> Verdict {
-    if ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored.starts_with(prefix)) {
+    if ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| stored.starts_with(prefix))
+    {
         // Hashes written by the seed's Node implementation (bcrypt); upgraded on success.
         return match bcrypt::verify(password, stored) {
             Ok(true) => Verdict::MatchNeedsRehash,
@@ -62,14 +66,21 @@ fn verify_blocking(password: &str, stored: &str) -> Verdict {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verdict::Mismatch;
     };
-    if argon2id().verify_password(password.as_bytes(), &parsed).is_err() {
+    if argon2id()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Verdict::Mismatch;
     }
     let current = parsed.algorithm == Algorithm::Argon2id.ident()
         && Params::try_from(&parsed).is_ok_and(|p| {
             p.m_cost() >= MEMORY_KIB && p.t_cost() >= ITERATIONS && p.p_cost() >= PARALLELISM
         });
-    if current { Verdict::Match } else { Verdict::MatchNeedsRehash }
+    if current {
+        Verdict::Match
+    } else {
+        Verdict::MatchNeedsRehash
+    }
 }
 
 impl Passwords {
@@ -79,7 +90,10 @@ impl Passwords {
         let decoy_hash = tokio::task::spawn_blocking(move || hash_blocking(&decoy))
             .await
             .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))??;
-        Ok(Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), decoy_hash: Arc::new(decoy_hash) })
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            decoy_hash: Arc::new(decoy_hash),
+        })
     }
 
     /// A new argon2id PHC string for `password`.
@@ -90,7 +104,11 @@ impl Passwords {
 
     /// Checks `password` against `stored`; with `None` (no such account) it checks against the
     /// decoy so the answer takes as long and is always `Mismatch`.
-    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<Verdict, ServiceError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<Verdict, ServiceError> {
         let password = password.expose().to_owned();
         let (hash, real) = match stored {
             Some(hash) => (hash.to_owned(), true),
@@ -100,7 +118,10 @@ impl Passwords {
         Ok(if real { verdict } else { Verdict::Mismatch })
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServiceError> {
         let _permit = self
             .permits
             .acquire()
@@ -119,7 +140,10 @@ mod tests {
     #[test]
     fn argon2id_hashes_verify_and_are_current() {
         let hash = hash_blocking("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert_eq!(verify_blocking("correct horse", &hash), Verdict::Match);
         assert_eq!(verify_blocking("wrong horse", &hash), Verdict::Mismatch);
     }
@@ -127,16 +151,29 @@ mod tests {
     #[test]
     fn bcrypt_hashes_verify_and_ask_for_an_upgrade() {
         let hash = bcrypt::hash("legacy pass", 4).unwrap();
-        assert_eq!(verify_blocking("legacy pass", &hash), Verdict::MatchNeedsRehash);
+        assert_eq!(
+            verify_blocking("legacy pass", &hash),
+            Verdict::MatchNeedsRehash
+        );
         assert_eq!(verify_blocking("wrong pass", &hash), Verdict::Mismatch);
     }
 
     #[test]
     fn weaker_argon2_parameters_ask_for_an_upgrade() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut OsRng);
-        let hash = weak.hash_password(b"some password", &salt).unwrap().to_string();
-        assert_eq!(verify_blocking("some password", &hash), Verdict::MatchNeedsRehash);
+        let hash = weak
+            .hash_password(b"some password", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_blocking("some password", &hash),
+            Verdict::MatchNeedsRehash
+        );
     }
 
     #[test]

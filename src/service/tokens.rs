@@ -78,7 +78,10 @@ impl Tokens {
         }
         Ok(Self {
             store,
-            cache: RwLock::new(KeyCache { keys, loaded_at: Instant::now() }),
+            cache: RwLock::new(KeyCache {
+                keys,
+                loaded_at: Instant::now(),
+            }),
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             ttl: Duration::from_secs(config.access_token_ttl_secs),
@@ -106,15 +109,20 @@ impl Tokens {
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(key.kid.clone());
-        let access_token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&key.secret))
-            .map_err(|e| ServiceError::Internal(format!("signing a token failed: {e}")))?;
-        Ok(IssuedToken { access_token, expires_in_secs: self.ttl.as_secs() })
+        let access_token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&key.secret))
+                .map_err(|e| ServiceError::Internal(format!("signing a token failed: {e}")))?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in_secs: self.ttl.as_secs(),
+        })
     }
 
     /// Checks signature, algorithm and claims; says precisely why a token is refused.
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, ServiceError> {
         let reject = |r| ServiceError::Unauthenticated(r);
-        let header = jsonwebtoken::decode_header(token).map_err(|_| reject(TokenRejection::Malformed))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| reject(TokenRejection::Malformed))?;
         if header.alg != ALGORITHM {
             return Err(reject(TokenRejection::Malformed));
         }
@@ -124,7 +132,9 @@ impl Tokens {
             Some(secret) => secret,
             None => {
                 self.refresh_if_older_than(MIN_RELOAD_INTERVAL).await?;
-                self.verifying_secret(&kid).await.ok_or(reject(TokenRejection::UnknownKey))?
+                self.verifying_secret(&kid)
+                    .await
+                    .ok_or(reject(TokenRejection::UnknownKey))?
             }
         };
         let mut validation = Validation::new(ALGORITHM);
@@ -132,15 +142,18 @@ impl Tokens {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = CLOCK_LEEWAY_SECS;
-        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation).map_err(
-            |e| match e.kind() {
-                ErrorKind::ExpiredSignature => reject(TokenRejection::Expired),
-                ErrorKind::InvalidSignature => reject(TokenRejection::BadSignature),
-                _ => reject(TokenRejection::Malformed),
-            },
-        )?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
+                .map_err(|e| match e.kind() {
+                    ErrorKind::ExpiredSignature => reject(TokenRejection::Expired),
+                    ErrorKind::InvalidSignature => reject(TokenRejection::BadSignature),
+                    _ => reject(TokenRejection::Malformed),
+                })?;
         let user_id = UserId::parse(&data.claims.sub).ok_or(reject(TokenRejection::Malformed))?;
-        Ok(VerifiedToken { user_id, token_version: data.claims.ver })
+        Ok(VerifiedToken {
+            user_id,
+            token_version: data.claims.ver,
+        })
     }
 
     async fn verifying_secret(&self, kid: &str) -> Option<Vec<u8>> {

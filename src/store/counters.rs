@@ -39,7 +39,9 @@ const SWEEP_ABOVE_KEYS: usize = 10_000;
 impl MemoryCounters {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Window>> {
         // A panic while holding the lock leaves only counters behind: still usable.
-        self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -59,9 +61,15 @@ impl WindowCounters for MemoryCounters {
         if windows.len() > SWEEP_ABOVE_KEYS {
             windows.retain(|_, w| w.ends > now);
         }
-        let entry = windows.entry(key.to_owned()).or_insert(Window { count: 0, ends: now + window });
+        let entry = windows.entry(key.to_owned()).or_insert(Window {
+            count: 0,
+            ends: now + window,
+        });
         if entry.ends <= now {
-            *entry = Window { count: 0, ends: now + window };
+            *entry = Window {
+                count: 0,
+                ends: now + window,
+            };
         }
         entry.count += 1;
         entry.count

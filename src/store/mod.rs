@@ -72,11 +72,22 @@ pub trait UserStore: Send + Sync {
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, StoreError>;
     /// Enabled accounts whose username or display name starts with `prefix` (case-insensitive),
     /// ordered by username, after the username `cursor`.
-    async fn search(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<Page<User>, StoreError>;
+    async fn search(
+        &self,
+        prefix: &str,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, StoreError>;
     /// Writes all editable profile columns.
-    async fn update_profile(&self, id: UserId, profile: &ProfileUpdate) -> Result<User, StoreError>;
+    async fn update_profile(&self, id: UserId, profile: &ProfileUpdate)
+    -> Result<User, StoreError>;
     /// Replaces the password hash; with `revoke_tokens` every token issued so far stops working.
-    async fn set_password_hash(&self, id: UserId, hash: &str, revoke_tokens: bool) -> Result<User, StoreError>;
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        revoke_tokens: bool,
+    ) -> Result<User, StoreError>;
     /// Records a successful sign-in time.
     async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError>;
     /// Disables (revoking every token) or re-enables an account.

@@ -55,9 +55,18 @@ impl TryFrom<SigningKeyRow> for SigningKey {
     type Error = StoreError;
 
     fn try_from(row: SigningKeyRow) -> Result<Self, StoreError> {
-        let state = SigningKeyState::parse(&row.state)
-            .ok_or_else(|| StoreError::Setup(format!("signing key {} has unknown state `{}`", row.kid, row.state)))?;
-        Ok(SigningKey { kid: row.kid, secret: row.secret, state, created_at: row.created_at })
+        let state = SigningKeyState::parse(&row.state).ok_or_else(|| {
+            StoreError::Setup(format!(
+                "signing key {} has unknown state `{}`",
+                row.kid, row.state
+            ))
+        })?;
+        Ok(SigningKey {
+            kid: row.kid,
+            secret: row.secret,
+            state,
+            created_at: row.created_at,
+        })
     }
 }
 
@@ -66,6 +75,10 @@ pub(super) fn into_page(mut rows: Vec<UserRow>, limit: u32) -> super::Page<User>
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let items: Vec<User> = rows.into_iter().map(User::from).collect();
-    let next_cursor = if more { items.last().map(|u| u.username.clone()) } else { None };
+    let next_cursor = if more {
+        items.last().map(|u| u.username.clone())
+    } else {
+        None
+    };
     super::Page { items, next_cursor }
 }

@@ -89,7 +89,10 @@ impl DatabaseConfig {
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("`sqlite://` needs a file path, e.g. sqlite:///var/lib/omegachat/omegachat.db".into());
+                return Err(
+                    "`sqlite://` needs a file path, e.g. sqlite:///var/lib/omegachat/omegachat.db"
+                        .into(),
+                );
             }
             return Ok(DatabaseEngine::Sqlite(PathBuf::from(path)));
         }
@@ -186,7 +189,10 @@ impl Config {
             return fail("server.max_body_bytes", "must be at least 1024 bytes");
         }
         if self.server.shutdown_grace_ms > 600_000 {
-            return fail("server.shutdown_grace_ms", "must be at most 600000 (10 minutes)");
+            return fail(
+                "server.shutdown_grace_ms",
+                "must be at most 600000 (10 minutes)",
+            );
         }
         if let Err(msg) = self.database.engine() {
             return fail("database.url", &msg);
@@ -207,7 +213,10 @@ impl Config {
             return fail("auth.audience", "must not be empty");
         }
         if !(60..=30 * 24 * 60 * 60).contains(&self.auth.access_token_ttl_secs) {
-            return fail("auth.access_token_ttl_secs", "must be between 60 and 2592000 (30 days)");
+            return fail(
+                "auth.access_token_ttl_secs",
+                "must be between 60 and 2592000 (30 days)",
+            );
         }
         if self.auth.max_failed_logins_per_account == 0 {
             return fail("auth.max_failed_logins_per_account", "must be at least 1");

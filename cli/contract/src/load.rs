@@ -65,7 +65,10 @@ where
         Some(path) => Some(path.to_path_buf()),
         None => match env.iter().find(|(k, _)| k == CONFIG_PATH_VAR) {
             Some((_, v)) if !v.is_empty() => Some(PathBuf::from(v)),
-            _ => DEFAULT_PATHS.iter().map(PathBuf::from).find(|p| p.is_file()),
+            _ => DEFAULT_PATHS
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file()),
         },
     };
     let mut table = match &path {
@@ -82,13 +85,17 @@ where
     };
     apply_env_overrides(&mut table, &env)?;
     let config = from_table(table).map_err(|(key, message)| ConfigError {
-        origin: path.as_ref().map_or("configuration".into(), |p| p.display().to_string()),
+        origin: path
+            .as_ref()
+            .map_or("configuration".into(), |p| p.display().to_string()),
         line: None,
         key,
         message,
     })?;
     config.validate().map_err(|(key, message)| ConfigError {
-        origin: path.as_ref().map_or("configuration".into(), |p| p.display().to_string()),
+        origin: path
+            .as_ref()
+            .map_or("configuration".into(), |p| p.display().to_string()),
         line: None,
         key: Some(key),
         message,
@@ -107,8 +114,16 @@ pub fn parse_file(origin: &str, text: &str) -> Result<toml::Table, ConfigError> 
     })?;
     if let Err((key, message)) = from_table(table.clone()) {
         // Deserialising the text again (not the table) gives the span of the offending value.
-        let line = toml::from_str::<Config>(text).err().as_ref().and_then(line_of);
-        return Err(ConfigError { origin: origin.to_owned(), line, key, message });
+        let line = toml::from_str::<Config>(text)
+            .err()
+            .as_ref()
+            .and_then(line_of);
+        return Err(ConfigError {
+            origin: origin.to_owned(),
+            line,
+            key,
+            message,
+        });
     }
     Ok(table)
 }
@@ -127,9 +142,14 @@ fn from_table(table: toml::Table) -> Result<Config, (Option<String>, String)> {
 }
 
 /// Applies `OMEGACHAT_<SECTION>__<KEY>` variables; each is checked on its own so an error names it.
-fn apply_env_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+fn apply_env_overrides(
+    table: &mut toml::Table,
+    env: &[(String, String)],
+) -> Result<(), ConfigError> {
     for (name, raw) in env {
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
         if !rest.contains("__") {
             continue; // OMEGACHAT_CONFIG and unrelated variables
         }
@@ -141,7 +161,9 @@ fn apply_env_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Res
             message,
         };
         if path.len() != 2 || path.iter().any(String::is_empty) {
-            return Err(err("expected OMEGACHAT_<SECTION>__<KEY>, e.g. OMEGACHAT_SERVER__LISTEN".into()));
+            return Err(err(
+                "expected OMEGACHAT_<SECTION>__<KEY>, e.g. OMEGACHAT_SERVER__LISTEN".into(),
+            ));
         }
         // A value is read as TOML when it parses as one (numbers, booleans), else as a plain string,
         // so `OMEGACHAT_AUTH__ISSUER=123` still works for a string key.

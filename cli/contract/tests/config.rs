@@ -38,8 +38,13 @@ fn the_sample_documents_every_key_with_its_true_default() {
         .collect::<Vec<_>>()
         .join("\n");
     let dir = tempfile::tempdir().unwrap();
-    let loaded = load(Some(&write(&dir, &uncommented)), no_env()).expect("uncommented sample loads");
-    assert_eq!(loaded.config, Config::default(), "a documented default differs from the real one");
+    let loaded =
+        load(Some(&write(&dir, &uncommented)), no_env()).expect("uncommented sample loads");
+    assert_eq!(
+        loaded.config,
+        Config::default(),
+        "a documented default differs from the real one"
+    );
 
     let documented: toml::Table = toml::from_str(&uncommented).unwrap();
     let defaults = toml::Table::try_from(Config::default()).unwrap();
@@ -47,7 +52,10 @@ fn the_sample_documents_every_key_with_its_true_default() {
         let keys = keys.as_table().unwrap();
         for key in keys.keys() {
             let present = documented.get(section).and_then(|s| s.get(key)).is_some();
-            assert!(present, "key `{section}.{key}` is not documented in omegachat.toml");
+            assert!(
+                present,
+                "key `{section}.{key}` is not documented in omegachat.toml"
+            );
         }
     }
 }
@@ -55,13 +63,18 @@ fn the_sample_documents_every_key_with_its_true_default() {
 fn looks_like_assignment(line: &str) -> bool {
     let mut parts = line.splitn(2, " = ");
     let key = parts.next().unwrap_or_default();
-    parts.next().is_some() && !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    parts.next().is_some()
+        && !key.is_empty()
+        && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
 }
 
 #[test]
 fn an_unknown_key_is_refused_with_its_name_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(&dir, "[server]\nlisten = \"127.0.0.1:9000\"\nlissten = \"x\"\n");
+    let path = write(
+        &dir,
+        "[server]\nlisten = \"127.0.0.1:9000\"\nlissten = \"x\"\n",
+    );
     let err = load(Some(&path), no_env()).unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
     assert!(err.to_string().contains("lissten"), "{err}");
@@ -78,9 +91,16 @@ fn an_unknown_section_is_refused() {
 #[test]
 fn a_wrong_type_names_the_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(&dir, "[auth]\nissuer = \"x\"\naccess_token_ttl_secs = \"one day\"\n");
+    let path = write(
+        &dir,
+        "[auth]\nissuer = \"x\"\naccess_token_ttl_secs = \"one day\"\n",
+    );
     let err = load(Some(&path), no_env()).unwrap_err();
-    assert_eq!(err.key.as_deref(), Some("auth.access_token_ttl_secs"), "{err}");
+    assert_eq!(
+        err.key.as_deref(),
+        Some("auth.access_token_ttl_secs"),
+        "{err}"
+    );
     assert_eq!(err.line, Some(3), "{err}");
 }
 
@@ -97,7 +117,11 @@ fn an_impossible_value_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(&dir, "[database]\nmax_connections = 0\n");
     let err = load(Some(&path), no_env()).unwrap_err();
-    assert_eq!(err.key.as_deref(), Some("database.max_connections"), "{err}");
+    assert_eq!(
+        err.key.as_deref(),
+        Some("database.max_connections"),
+        "{err}"
+    );
 
     let path = write(&dir, "[database]\nurl = \"mysql://db/chat\"\n");
     let err = load(Some(&path), no_env()).unwrap_err();
@@ -108,7 +132,10 @@ fn an_impossible_value_names_the_key() {
 #[test]
 fn a_missing_explicit_file_is_an_error_naming_it() {
     let err = load(Some(Path::new("/nonexistent/omegachat.toml")), no_env()).unwrap_err();
-    assert!(err.to_string().contains("/nonexistent/omegachat.toml"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/omegachat.toml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,24 +153,44 @@ fn environment_overrides_single_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(&dir, "[server]\nlisten = \"127.0.0.1:9000\"\n");
     let env = vec![
-        ("OMEGACHAT_SERVER__LISTEN".to_owned(), "0.0.0.0:7000".to_owned()),
+        (
+            "OMEGACHAT_SERVER__LISTEN".to_owned(),
+            "0.0.0.0:7000".to_owned(),
+        ),
         ("OMEGACHAT_AUTH__ISSUER".to_owned(), "123".to_owned()),
-        ("OMEGACHAT_DATABASE__MAX_CONNECTIONS".to_owned(), "3".to_owned()),
-        ("OMEGACHAT_DATABASE__URL".to_owned(), "postgres://u@localhost/chat".to_owned()),
+        (
+            "OMEGACHAT_DATABASE__MAX_CONNECTIONS".to_owned(),
+            "3".to_owned(),
+        ),
+        (
+            "OMEGACHAT_DATABASE__URL".to_owned(),
+            "postgres://u@localhost/chat".to_owned(),
+        ),
         ("UNRELATED__VAR".to_owned(), "x".to_owned()),
     ];
     let config = load(Some(&path), env).unwrap().config;
     assert_eq!(config.server.listen.to_string(), "0.0.0.0:7000");
     assert_eq!(config.auth.issuer, "123");
     assert_eq!(config.database.max_connections, 3);
-    assert_eq!(config.database.engine(), Ok(DatabaseEngine::Postgres("postgres://u@localhost/chat".into())));
+    assert_eq!(
+        config.database.engine(),
+        Ok(DatabaseEngine::Postgres(
+            "postgres://u@localhost/chat".into()
+        ))
+    );
 }
 
 #[test]
 fn a_bad_environment_override_names_the_variable() {
-    let env = vec![("OMEGACHAT_SERVER__MAX_BODY_BYTES".to_owned(), "lots".to_owned())];
+    let env = vec![(
+        "OMEGACHAT_SERVER__MAX_BODY_BYTES".to_owned(),
+        "lots".to_owned(),
+    )];
     let err = load(Some(&sample_path()), env).unwrap_err();
-    assert!(err.origin.contains("OMEGACHAT_SERVER__MAX_BODY_BYTES"), "{err}");
+    assert!(
+        err.origin.contains("OMEGACHAT_SERVER__MAX_BODY_BYTES"),
+        "{err}"
+    );
 
     let env = vec![("OMEGACHAT_SERVER__NOPE".to_owned(), "1".to_owned())];
     let err = load(Some(&sample_path()), env).unwrap_err();
@@ -153,5 +200,8 @@ fn a_bad_environment_override_names_the_variable() {
 #[test]
 fn the_default_database_is_the_embedded_file_in_the_data_dir() {
     let config = Config::default();
-    assert_eq!(config.database.engine(), Ok(DatabaseEngine::Sqlite(PathBuf::from("data/omegachat.db"))));
+    assert_eq!(
+        config.database.engine(),
+        Ok(DatabaseEngine::Sqlite(PathBuf::from("data/omegachat.db")))
+    );
 }

@@ -21,9 +21,10 @@ impl PgKeyStore {
 impl KeyStore for PgKeyStore {
     /// Every key, newest first.
     async fn list(&self) -> Result<Vec<SigningKey>, StoreError> {
-        let rows: Vec<SigningKeyRow> = sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<SigningKeyRow> =
+            sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(SigningKey::try_from).collect()
     }
 

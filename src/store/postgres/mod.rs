@@ -20,7 +20,12 @@ pub async fn open(config: &DatabaseConfig, url: &str) -> Result<Stores, StoreErr
         .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
         .connect(url)
         .await
-        .map_err(|e| StoreError::Setup(format!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
+        .map_err(|e| {
+            StoreError::Setup(format!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                redact(url)
+            ))
+        })?;
     // Several nodes may start at once: sqlx takes an advisory lock so only one migrates.
     sqlx::migrate!("migrations/postgres").run(&pool).await?;
     Ok(Stores {
@@ -67,7 +72,10 @@ impl DatabaseHealth for PgHealth {
 mod tests {
     #[test]
     fn urls_lose_their_password_in_messages() {
-        assert_eq!(super::redact("postgres://chat:s3cret@db:5432/chat"), "postgres://chat@db:5432/chat");
+        assert_eq!(
+            super::redact("postgres://chat:s3cret@db:5432/chat"),
+            "postgres://chat@db:5432/chat"
+        );
         assert_eq!(super::redact("postgres://db/chat"), "postgres://db/chat");
     }
 }

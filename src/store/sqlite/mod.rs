@@ -32,7 +32,12 @@ pub async fn open(config: &DatabaseConfig, path: &Path) -> Result<Stores, StoreE
         .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
         .connect_with(options)
         .await
-        .map_err(|e| StoreError::Setup(format!("cannot open SQLite database {}: {e}", path.display())))?;
+        .map_err(|e| {
+            StoreError::Setup(format!(
+                "cannot open SQLite database {}: {e}",
+                path.display()
+            ))
+        })?;
     sqlx::migrate!("migrations/sqlite").run(&pool).await?;
     Ok(Stores {
         users: Arc::new(users::SqliteUserStore::new(pool.clone())),
@@ -51,7 +56,12 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| StoreError::Setup(format!("cannot create data directory {}: {e}", dir.display())))
+        .map_err(|e| {
+            StoreError::Setup(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })
 }
 
 struct SqliteHealth {

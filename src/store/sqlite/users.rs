@@ -49,15 +49,22 @@ impl UserStore for SqliteUserStore {
 
     /// The account whose username or e-mail (case-insensitively) equals `login`.
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE username = lower(?1) OR lower(email) = lower(?1)")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<UserRow> = sqlx::query_as(
+            "SELECT * FROM users WHERE username = lower(?1) OR lower(email) = lower(?1)",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(User::from))
     }
 
     /// Enabled accounts whose username or display name starts with `prefix`, after `cursor`.
-    async fn search(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<Page<User>, StoreError> {
+    async fn search(
+        &self,
+        prefix: &str,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, StoreError> {
         let rows: Vec<UserRow> = sqlx::query_as(
             "SELECT * FROM users
              WHERE disabled_at IS NULL
@@ -74,7 +81,11 @@ impl UserStore for SqliteUserStore {
     }
 
     /// Writes all editable profile columns.
-    async fn update_profile(&self, id: UserId, profile: &ProfileUpdate) -> Result<User, StoreError> {
+    async fn update_profile(
+        &self,
+        id: UserId,
+        profile: &ProfileUpdate,
+    ) -> Result<User, StoreError> {
         let row: UserRow = sqlx::query_as(
             "UPDATE users SET display_name = ?2, status = ?3, profile_picture_url = ?4, phone_number = ?5, updated_at = ?6
              WHERE id = ?1 RETURNING *",
@@ -91,7 +102,12 @@ impl UserStore for SqliteUserStore {
     }
 
     /// Replaces the password hash; with `revoke_tokens` every token issued so far stops working.
-    async fn set_password_hash(&self, id: UserId, hash: &str, revoke_tokens: bool) -> Result<User, StoreError> {
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        revoke_tokens: bool,
+    ) -> Result<User, StoreError> {
         let row: UserRow = sqlx::query_as(
             "UPDATE users SET password_hash = ?2, token_version = token_version + ?3, updated_at = ?4
              WHERE id = ?1 RETURNING *",

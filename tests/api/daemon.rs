@@ -1,0 +1,270 @@
+//! The daemon as a sysadmin meets it: first start, probes, logs, bad config, shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{Engine, error_of, spawn_app, spawn_app_with};
+
+fn daemon(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_omegachatd"));
+    cmd.current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("OMEGACHAT_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Reads the daemon's JSON log lines until it says where it listens; the rest of the log keeps
+/// being read (and checked to be JSON) in the background so the daemon never writes to a closed pipe.
+fn wait_for_listening(child: &mut Child) -> (String, std::thread::JoinHandle<()>) {
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let as_json = |line: std::io::Result<String>| -> Value {
+        let line = line.expect("log line");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"))
+    };
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let entry = as_json(line);
+        let message = entry["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        seen.push(entry);
+        if let Some(url) = message.strip_prefix("listening on ") {
+            let rest = std::thread::spawn(move || lines.for_each(|line| drop(as_json(line))));
+            return (url.to_owned(), rest);
+        }
+    }
+    panic!("the daemon exited before listening: {seen:?}");
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the daemon did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_machine_runs_the_daemon_with_no_config_and_sigterm_stops_it_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = daemon(dir.path())
+        .env("OMEGACHAT_SERVER__LISTEN", "127.0.0.1:0")
+        .env("OMEGACHAT_LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("omegachatd starts");
+    let (url, log_reader) = wait_for_listening(&mut child);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let ready: Value = reqwest::get(format!("{url}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"]["engine"], "sqlite");
+    let data = dir.path().join("data");
+    assert!(
+        data.join("omegachat.db").is_file(),
+        "the embedded database is created in ./data"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "data dir is private"
+    );
+
+    terminate(&child);
+    let status =
+        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(15)))
+            .await
+            .unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    log_reader.join().expect("every log line is JSON");
+}
+
+#[test]
+fn a_bad_config_stops_start_up_with_status_2_naming_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("omegachat.toml"), "[server]\nlisten = 5\n").unwrap();
+    let out = daemon(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("server.listen") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+
+    let out = daemon(dir.path()).arg("--check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--check-config refuses it too");
+
+    std::fs::write(dir.path().join("good.toml"), "[log]\nlevel = \"debug\"\n").unwrap();
+    let out = daemon(dir.path())
+        .args(["--check-config", "--config", "good.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good.toml"));
+
+    let out = daemon(dir.path())
+        .env("OMEGACHAT_SERVER__SHUTDOWN_GRACE_MS", "soon")
+        .arg("--check-config")
+        .arg("--config")
+        .arg("good.toml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OMEGACHAT_SERVER__SHUTDOWN_GRACE_MS"));
+}
+
+#[tokio::test]
+async fn probes_unknown_routes_and_request_ids_answer_as_documented() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        health.headers().contains_key("x-request-id"),
+        "every response carries a request id"
+    );
+    let echoed = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-42");
+
+    let (status, error) = error_of(app.http.get(app.url("/api/nope")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, error) = error_of(
+        app.http
+            .delete(app.url("/api/auth/login"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    app.stores.health.close().await;
+    let (status, error) = error_of(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready"))
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "alive though not ready"
+    );
+}
+
+/// Sends a login request's head and half its body, leaving it in flight.
+async fn half_sent_login(addr: &str) -> (TcpStream, String) {
+    let body = r#"{"login":"nobody","password":"whatever-pass"}"#.to_owned();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    // Give the server a moment to read the head so the request is in flight, not a fresh connection.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (stream, body[10..].to_owned())
+}
+
+#[tokio::test]
+async fn shutdown_stops_accepting_but_finishes_requests_in_flight() {
+    let mut app = spawn_app(Engine::Sqlite).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let (mut stream, rest) = half_sent_login(&addr).await;
+
+    app.begin_shutdown();
+    let mut refused = false;
+    for _ in 0..100 {
+        if TcpStream::connect(&addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "new connections are refused once shutdown begins");
+
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the in-flight request got its answer: {response}"
+    );
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("daemon exits after in-flight requests");
+}
+
+#[tokio::test]
+async fn shutdown_gives_up_on_requests_that_outlast_the_grace_period() {
+    let mut app = spawn_app_with(Engine::Sqlite, |c| c.server.shutdown_grace_ms = 300).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let (_stream, _never_sent) = half_sent_login(&addr).await;
+    app.begin_shutdown();
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("the grace period bounds shutdown");
+}
