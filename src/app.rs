@@ -9,17 +9,28 @@ use omegachat_contract::Config;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::bus::{EventBus, LocalBus};
 use crate::service::AccountService;
+use crate::service::conversations::{ConversationService, ConversationStores};
+use crate::service::groups::GroupService;
 use crate::service::login_throttle::LoginThrottle;
 use crate::service::passwords::Passwords;
+use crate::service::social::SocialService;
 use crate::service::tokens::Tokens;
-use crate::store::counters::MemoryCounters;
+use crate::store::counters::{MemoryCounters, WindowCounters};
 use crate::store::{self, DatabaseHealth, Stores};
+
+/// Events that may queue for the real-time edge before the slowest subscriber misses some.
+const BUS_CAPACITY: usize = 65_536;
 
 /// What every request handler shares. Cloning is cheap (reference counts).
 #[derive(Clone)]
 pub struct AppState {
     pub accounts: Arc<AccountService>,
+    pub social: Arc<SocialService>,
+    pub groups: Arc<GroupService>,
+    pub conversations: Arc<ConversationService>,
+    pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -56,10 +67,40 @@ impl Application {
         let passwords =
             Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
         let tokens = Tokens::new(stores.keys.clone(), &config.auth).await?;
-        let throttle = LoginThrottle::new(Arc::new(MemoryCounters::default()), &config.auth);
+        let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
+        let throttle = LoginThrottle::new(counters.clone(), &config.auth);
         let accounts = AccountService::new(stores.users.clone(), passwords, tokens, throttle);
+        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
+        let social = SocialService::new(
+            stores.users.clone(),
+            stores.friendships.clone(),
+            bus.clone(),
+        );
+        let conversation_stores = ConversationStores {
+            users: stores.users.clone(),
+            friendships: stores.friendships.clone(),
+            groups: stores.groups.clone(),
+            conversations: stores.conversations.clone(),
+            messages: stores.messages.clone(),
+            counters,
+        };
+        let conversations = Arc::new(ConversationService::new(
+            conversation_stores,
+            bus.clone(),
+            config.chat.clone(),
+        ));
+        let groups = GroupService::new(
+            stores.users.clone(),
+            stores.groups.clone(),
+            conversations.clone(),
+            bus.clone(),
+        );
         let state = AppState {
             accounts: Arc::new(accounts),
+            social: Arc::new(social),
+            groups: Arc::new(groups),
+            conversations,
+            bus,
             health: stores.health.clone(),
         };
         let addr = config.server.listen;

@@ -4,6 +4,7 @@
 //! between them.
 
 pub mod app;
+pub mod bus;
 pub mod domain;
 pub mod http;
 pub mod service;

@@ -1,8 +1,14 @@
 //! Chat-domain types shared by services and stores. Wire (JSON) shapes live at the edges.
 
+pub mod chat;
 pub mod fields;
 pub mod user;
 
+pub use chat::{
+    Conversation, ConversationFlags, ConversationId, ConversationKind, ConversationSummary,
+    Friendship, FriendshipStatus, Group, GroupMember, GroupRole, HistoryPage, Message, MessageId,
+    MessageType,
+};
 pub use fields::{
     DisplayName, Email, FieldError, Password, PhoneNumber, PictureUrl, StatusText, Username,
 };

@@ -95,11 +95,27 @@ impl From<ServiceError> for ApiError {
                 e.bearer_challenge = true;
                 e
             }
+            ServiceError::Forbidden { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            ServiceError::StateConflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             ServiceError::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 format!("{what} not found"),
             ),
+            ServiceError::RateLimited { retry_after } => {
+                let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("sending too fast: try again in {secs} seconds"),
+                );
+                e.retry_after_secs = Some(secs);
+                e
+            }
             ServiceError::Throttled { retry_after } => {
                 let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
                 let mut e = ApiError::new(

@@ -1,9 +1,13 @@
 //! The REST edge: routes, middleware and the translation of service answers into HTTP.
 
 mod auth;
+mod conversations;
 pub mod error;
 mod extract;
+mod friends;
+mod groups;
 mod health;
+mod ids;
 mod users;
 mod wire;
 
@@ -14,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post, put};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -38,7 +42,57 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/api/auth/login", post(auth::login))
         .route("/api/users", get(users::search))
         .route("/api/users/me", get(users::me).patch(users::patch_me))
-        .route("/api/users/{id}", get(users::get_user));
+        .route("/api/users/{id}", get(users::get_user))
+        .route("/api/friends", get(friends::lists))
+        .route("/api/friends/requests", post(friends::request))
+        .route("/api/friends/requests/{user_id}", delete(friends::cancel))
+        .route(
+            "/api/friends/requests/{user_id}/accept",
+            post(friends::accept),
+        )
+        .route(
+            "/api/friends/requests/{user_id}/decline",
+            post(friends::decline),
+        )
+        .route("/api/friends/{user_id}", delete(friends::unfriend))
+        .route(
+            "/api/friends/{user_id}/block",
+            put(friends::block).delete(friends::unblock),
+        )
+        .route("/api/groups", get(groups::list).post(groups::create))
+        .route(
+            "/api/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::delete),
+        )
+        .route("/api/groups/{id}/members", post(groups::add_member))
+        .route(
+            "/api/groups/{id}/members/{user_id}",
+            patch(groups::set_role).delete(groups::remove_member),
+        )
+        .route("/api/groups/{id}/leave", post(groups::leave))
+        .route("/api/conversations", get(conversations::list))
+        .route(
+            "/api/conversations/direct",
+            post(conversations::open_direct),
+        )
+        .route(
+            "/api/conversations/{id}",
+            get(conversations::get).patch(conversations::set_flags),
+        )
+        .route(
+            "/api/conversations/{id}/read",
+            post(conversations::mark_read),
+        )
+        .route(
+            "/api/conversations/{id}/messages",
+            get(conversations::history).post(conversations::send),
+        )
+        .route(
+            "/api/conversations/{id}/messages/{message_id}",
+            patch(conversations::edit).delete(conversations::delete),
+        );
     Router::new()
         .merge(api)
         .route("/healthz", get(health::healthz))

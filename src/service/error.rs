@@ -58,9 +58,18 @@ pub enum ServiceError {
     /// The request carries no acceptable token.
     #[error("{}", .0.message())]
     Unauthenticated(TokenRejection),
+    /// The caller may see the thing but not do this to it (role too low, blocked…).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// The request contradicts the current state (already friends, owner must hand over first…).
+    #[error("{message}")]
+    StateConflict { code: &'static str, message: String },
     /// The thing asked for does not exist (or the caller may not know it does).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Too many sends; try again after the given time.
+    #[error("sending too fast: try again in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
     /// Too many attempts; try again after the given time.
     #[error("too many attempts: try again in {} seconds", retry_after.as_secs().max(1))]
     Throttled { retry_after: Duration },
@@ -70,6 +79,33 @@ pub enum ServiceError {
     /// A bug or an invariant broken: logged in full, reported to the client without detail.
     #[error("internal error")]
     Internal(String),
+}
+
+impl ServiceError {
+    /// A 403-style refusal.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 409-style refusal.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::StateConflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 400-style refusal of one field.
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::InvalidField(FieldError {
+            field,
+            code,
+            message: message.into(),
+        })
+    }
 }
 
 impl From<FieldError> for ServiceError {

@@ -2,9 +2,12 @@
 //! stores their data: edges call them, they call stores.
 
 pub mod accounts;
+pub mod conversations;
 pub mod error;
+pub mod groups;
 pub mod login_throttle;
 pub mod passwords;
+pub mod social;
 pub mod tokens;
 
 pub use accounts::{AccountService, LoginOutcome, ProfileChanges, Registration};

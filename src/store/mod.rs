@@ -3,6 +3,7 @@
 //! Methods take and return domain types only; rows stay inside the engine modules. Every engine
 //! answers identically, which `tests/api` checks by running the same stories on each.
 
+pub mod chat;
 pub mod counters;
 pub mod postgres;
 mod rows;
@@ -120,6 +121,10 @@ pub trait DatabaseHealth: Send + Sync {
 pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub keys: Arc<dyn KeyStore>,
+    pub friendships: Arc<dyn chat::FriendshipStore>,
+    pub groups: Arc<dyn chat::GroupStore>,
+    pub conversations: Arc<dyn chat::ConversationStore>,
+    pub messages: Arc<dyn chat::MessageStore>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 

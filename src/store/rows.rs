@@ -1,8 +1,15 @@
 //! Row shapes shared by the SQL engines; they never leave the store.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
-use crate::domain::{SigningKey, SigningKeyState, User, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+use crate::domain::{
+    Conversation, ConversationId, ConversationKind, ConversationSummary, Friendship,
+    FriendshipStatus, Group, GroupMember, GroupRole, Message, MessageId, MessageType, SigningKey,
+    SigningKeyState, User, UserId,
+};
 
 use super::StoreError;
 
@@ -81,4 +88,205 @@ pub(super) fn into_page(mut rows: Vec<UserRow>, limit: u32) -> super::Page<User>
         None
     };
     super::Page { items, next_cursor }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FriendshipRow {
+    requester_id: i64,
+    addressee_id: i64,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<FriendshipRow> for Friendship {
+    type Error = StoreError;
+
+    fn try_from(row: FriendshipRow) -> Result<Self, StoreError> {
+        Ok(Friendship {
+            requester_id: UserId(row.requester_id),
+            addressee_id: UserId(row.addressee_id),
+            status: FriendshipStatus::parse(&row.status)
+                .ok_or_else(|| corrupt("friendships.status", &row.status))?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GroupRow {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    avatar_url: Option<String>,
+    created_by: Option<i64>,
+    conversation_id: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<GroupRow> for Group {
+    type Error = StoreError;
+
+    fn try_from(row: GroupRow) -> Result<Self, StoreError> {
+        Ok(Group {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            avatar_url: row.avatar_url,
+            created_by: row.created_by.map(UserId),
+            conversation_id: ConversationId::parse(&row.conversation_id)
+                .ok_or_else(|| corrupt("groups.conversation_id", &row.conversation_id))?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MemberRow {
+    user_id: i64,
+    role: String,
+    joined_at: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for GroupMember {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        Ok(GroupMember {
+            user_id: UserId(row.user_id),
+            role: GroupRole::parse(&row.role)
+                .ok_or_else(|| corrupt("user_groups.role", &row.role))?,
+            joined_at: row.joined_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ConversationRow {
+    conversation_id: String,
+    conversation_type: String,
+    name: Option<String>,
+    avatar_url: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    last_message_id: Option<String>,
+}
+
+impl TryFrom<ConversationRow> for Conversation {
+    type Error = StoreError;
+
+    fn try_from(row: ConversationRow) -> Result<Self, StoreError> {
+        Ok(Conversation {
+            id: ConversationId::parse(&row.conversation_id)
+                .ok_or_else(|| corrupt("conversations.conversation_id", &row.conversation_id))?,
+            kind: ConversationKind::parse(&row.conversation_type).ok_or_else(|| {
+                corrupt("conversations.conversation_type", &row.conversation_type)
+            })?,
+            name: row.name,
+            avatar_url: row.avatar_url,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            last_message_id: row.last_message_id.as_deref().and_then(MessageId::parse),
+        })
+    }
+}
+
+/// A conversation joined with one participant's state and unread count.
+#[derive(sqlx::FromRow)]
+pub(super) struct SummaryRow {
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+    last_read_message_id: Option<String>,
+    muted: bool,
+    archived: bool,
+    pinned: bool,
+    unread_count: i64,
+}
+
+impl SummaryRow {
+    /// The summary, given the conversation's last message (fetched separately).
+    pub(super) fn into_summary(
+        self,
+        last_message: Option<Message>,
+    ) -> Result<ConversationSummary, StoreError> {
+        Ok(ConversationSummary {
+            conversation: self.conversation.try_into()?,
+            peer_id: None,
+            last_message,
+            unread_count: u32::try_from(self.unread_count).unwrap_or(u32::MAX),
+            last_read_message_id: self
+                .last_read_message_id
+                .as_deref()
+                .and_then(MessageId::parse),
+            muted: self.muted,
+            archived: self.archived,
+            pinned: self.pinned,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    conversation_id: String,
+    message_id: String,
+    sender_id: i64,
+    recipient_id: Option<i64>,
+    content: String,
+    media_urls: Json<Vec<String>>,
+    message_type: String,
+    status: String,
+    timestamp: DateTime<Utc>,
+    edited: bool,
+    edited_timestamp: Option<DateTime<Utc>>,
+    deleted: bool,
+    metadata: Json<BTreeMap<String, String>>,
+    client_msg_id: Option<String>,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+
+    fn try_from(row: MessageRow) -> Result<Self, StoreError> {
+        Ok(Message {
+            conversation_id: ConversationId::parse(&row.conversation_id)
+                .ok_or_else(|| corrupt("messages.conversation_id", &row.conversation_id))?,
+            message_id: MessageId::parse(&row.message_id)
+                .ok_or_else(|| corrupt("messages.message_id", &row.message_id))?,
+            sender_id: UserId(row.sender_id),
+            recipient_id: row.recipient_id.map(UserId),
+            content: row.content,
+            media_urls: row.media_urls.0,
+            message_type: MessageType::parse(&row.message_type)
+                .ok_or_else(|| corrupt("messages.message_type", &row.message_type))?,
+            status: row.status,
+            timestamp: row.timestamp,
+            edited: row.edited,
+            edited_timestamp: row.edited_timestamp,
+            deleted: row.deleted,
+            metadata: row.metadata.0,
+            client_msg_id: row.client_msg_id,
+        })
+    }
+}
+
+fn corrupt(column: &str, value: &str) -> StoreError {
+    StoreError::Setup(format!("unexpected value `{value}` in {column}"))
+}
+
+impl GroupRow {
+    pub(super) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl SummaryRow {
+    /// Where the conversation's newest message is, if it has one.
+    pub(super) fn last_message_ref(&self) -> Option<(ConversationId, MessageId)> {
+        let conversation = ConversationId::parse(&self.conversation.conversation_id)?;
+        let message = MessageId::parse(self.conversation.last_message_id.as_deref()?)?;
+        Some((conversation, message))
+    }
 }

@@ -168,6 +168,37 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Any authenticated request, with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// An authenticated request that must answer `expected`; returns the JSON body (or null).
+    pub async fn expect(
+        &self,
+        expected: StatusCode,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let response = self.call(method.clone(), path, token, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, expected, "{method} {path} answered {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
     pub async fn patch_me(&self, token: &str, body: &Value) -> Response {
         self.http
             .patch(self.url("/api/users/me"))

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod chat;
 mod daemon;
 mod profiles;
 mod throttling;

@@ -19,6 +19,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Tokens, password policy and login throttling.
     pub auth: AuthConfig,
+    /// Conversations and messages.
+    pub chat: ChatConfig,
     /// Diagnostics written by the daemon.
     pub log: LogConfig,
 }
@@ -137,6 +139,39 @@ impl Default for AuthConfig {
     }
 }
 
+/// `[chat]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatConfig {
+    /// Who may open a direct conversation with whom.
+    pub dm_policy: DmPolicy,
+    /// Largest message content accepted, in bytes (UTF-8).
+    pub max_message_bytes: usize,
+    /// Messages one user may send per minute (all conversations, REST and real-time together).
+    pub sends_per_user_per_minute: u32,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            dm_policy: DmPolicy::Anyone,
+            max_message_bytes: 16 * 1024,
+            sends_per_user_per_minute: 600,
+        }
+    }
+}
+
+/// Direct-message policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DmPolicy {
+    /// Any signed-in user may message any other (unless one blocked the other).
+    #[default]
+    Anyone,
+    /// Only accepted friends may message each other.
+    Friends,
+}
+
 /// `[log]`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -223,6 +258,12 @@ impl Config {
         }
         if self.auth.max_failed_logins_per_address == 0 {
             return fail("auth.max_failed_logins_per_address", "must be at least 1");
+        }
+        if !(1..=1024 * 1024).contains(&self.chat.max_message_bytes) {
+            return fail("chat.max_message_bytes", "must be between 1 and 1048576");
+        }
+        if self.chat.sends_per_user_per_minute == 0 {
+            return fail("chat.sends_per_user_per_minute", "must be at least 1");
         }
         if self.auth.failed_login_window_secs == 0 {
             return fail("auth.failed_login_window_secs", "must be at least 1");

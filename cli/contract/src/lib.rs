@@ -5,5 +5,5 @@
 pub mod config;
 pub mod load;
 
-pub use config::{Config, DatabaseEngine, LogFormat, LogLevel};
+pub use config::{Config, DatabaseEngine, DmPolicy, LogFormat, LogLevel};
 pub use load::{ConfigError, LoadedConfig, load};

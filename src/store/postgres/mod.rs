@@ -1,5 +1,6 @@
 //! The scaled-out engine for accounts: a PostgreSQL server shared by every omegachatd node.
 
+mod chat;
 mod keys;
 mod users;
 
@@ -28,9 +29,14 @@ pub async fn open(config: &DatabaseConfig, url: &str) -> Result<Stores, StoreErr
         })?;
     // Several nodes may start at once: sqlx takes an advisory lock so only one migrates.
     sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    let chat = chat::PgChatStore::new(pool.clone());
     Ok(Stores {
         users: Arc::new(users::PgUserStore::new(pool.clone())),
         keys: Arc::new(keys::PgKeyStore::new(pool.clone())),
+        friendships: Arc::new(chat.clone()),
+        groups: Arc::new(chat.clone()),
+        conversations: Arc::new(chat.clone()),
+        messages: Arc::new(chat),
         health: Arc::new(PgHealth { pool }),
     })
 }

@@ -1,5 +1,6 @@
 //! The embedded engine: one SQLite file, no server.
 
+mod chat;
 mod keys;
 mod users;
 
@@ -39,9 +40,14 @@ pub async fn open(config: &DatabaseConfig, path: &Path) -> Result<Stores, StoreE
             ))
         })?;
     sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    let chat = chat::SqliteChatStore::new(pool.clone());
     Ok(Stores {
         users: Arc::new(users::SqliteUserStore::new(pool.clone())),
         keys: Arc::new(keys::SqliteKeyStore::new(pool.clone())),
+        friendships: Arc::new(chat.clone()),
+        groups: Arc::new(chat.clone()),
+        conversations: Arc::new(chat.clone()),
+        messages: Arc::new(chat),
         health: Arc::new(SqliteHealth { pool }),
     })
 }

@@ -1,0 +1,97 @@
+//! Fan-out of events to connected clients: services publish, the real-time edge delivers.
+//!
+//! A trait because the scaled-out profile carries events between nodes over Redis pub/sub; the
+//! embedded profile uses an in-process broadcast channel. Delivery is best effort by design:
+//! everything an event announces is already stored, and clients catch up through history.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::domain::{ConversationId, Message, MessageId, UserId};
+
+/// Something that happened, for a known set of users.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// Users whose every connected socket should receive it.
+    pub recipients: Vec<UserId>,
+    pub event: Event,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A new message (`receive_message`).
+    MessageCreated(Message),
+    /// A message's content changed (`message_edited`).
+    MessageEdited(Message),
+    /// A message was soft-deleted (`message_deleted`).
+    MessageDeleted(Message),
+    /// `user` has read up to `message_id` (`messages_read`).
+    MessagesRead {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        message_id: MessageId,
+    },
+    /// Something about a conversation changed for the recipients: membership, name, flags, a new
+    /// conversation (`conversation_updated`); clients re-read it.
+    ConversationUpdated {
+        conversation_id: ConversationId,
+        reason: &'static str,
+    },
+    /// `user` stopped being able to see a conversation (removed from the group, group deleted).
+    ConversationRemoved { conversation_id: ConversationId },
+    /// A relationship changed (`friendship_updated`).
+    FriendshipUpdated {
+        user_id: UserId,
+        other_id: UserId,
+        status: Option<&'static str>,
+    },
+    /// `user` is or stopped typing (`typing`).
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        typing: bool,
+    },
+    /// `user` came online or went offline (`presence`).
+    Presence {
+        user_id: UserId,
+        online: bool,
+        last_seen: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+/// Publishes events to every node's real-time edge.
+pub trait EventBus: Send + Sync {
+    /// Sends `envelope` to subscribers; never blocks on slow ones.
+    fn publish(&self, envelope: Envelope);
+    /// A stream of everything published from now on.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>>;
+}
+
+/// The embedded profile's bus: one process, one broadcast channel.
+pub struct LocalBus {
+    sender: broadcast::Sender<Arc<Envelope>>,
+}
+
+impl LocalBus {
+    /// `capacity` events may queue per subscriber before the slowest one starts missing some.
+    pub fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(16));
+        Self { sender }
+    }
+}
+
+impl EventBus for LocalBus {
+    fn publish(&self, envelope: Envelope) {
+        if envelope.recipients.is_empty() {
+            return;
+        }
+        // An error only means nobody subscribes (no real-time edge running): nothing to deliver.
+        let _ = self.sender.send(Arc::new(envelope));
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,509 @@
+//! Direct and group conversations: opening, listing, flags, read markers, and messages.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use omegachat_contract::DmPolicy;
+use omegachat_contract::config::ChatConfig;
+
+use super::ServiceError;
+use super::social::relation;
+use crate::bus::{Envelope, Event, EventBus};
+use crate::domain::{
+    ConversationFlags, ConversationId, ConversationKind, ConversationSummary, HistoryPage, Message,
+    MessageId, MessageType, User, UserId,
+};
+use crate::store::UserStore;
+use crate::store::chat::{ConversationStore, FriendshipStore, GroupStore, MessageStore};
+use crate::store::counters::WindowCounters;
+
+/// Largest history page.
+pub const MAX_PAGE: u32 = 100;
+const DEFAULT_PAGE: u32 = 50;
+const MAX_MEDIA_URLS: usize = 10;
+const MAX_METADATA_ENTRIES: usize = 20;
+const MAX_METADATA_BYTES: usize = 256;
+const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
+
+/// A message as a client submits it, not yet validated.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub client_msg_id: Option<String>,
+    pub content: String,
+    pub media_urls: Vec<String>,
+    pub message_type: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Everything about conversations and messages that edges may ask for.
+pub struct ConversationService {
+    users: Arc<dyn UserStore>,
+    friendships: Arc<dyn FriendshipStore>,
+    groups: Arc<dyn GroupStore>,
+    conversations: Arc<dyn ConversationStore>,
+    messages: Arc<dyn MessageStore>,
+    counters: Arc<dyn WindowCounters>,
+    bus: Arc<dyn EventBus>,
+    config: ChatConfig,
+}
+
+/// The stores a [`ConversationService`] works on.
+pub struct ConversationStores {
+    pub users: Arc<dyn UserStore>,
+    pub friendships: Arc<dyn FriendshipStore>,
+    pub groups: Arc<dyn GroupStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub messages: Arc<dyn MessageStore>,
+    pub counters: Arc<dyn WindowCounters>,
+}
+
+impl ConversationService {
+    pub fn new(stores: ConversationStores, bus: Arc<dyn EventBus>, config: ChatConfig) -> Self {
+        Self {
+            users: stores.users,
+            friendships: stores.friendships,
+            groups: stores.groups,
+            conversations: stores.conversations,
+            messages: stores.messages,
+            counters: stores.counters,
+            bus,
+            config,
+        }
+    }
+
+    /// Refuses unless `me` takes part; others learn nothing about the conversation (404).
+    pub async fn require_participant(
+        &self,
+        me: UserId,
+        id: ConversationId,
+    ) -> Result<(), ServiceError> {
+        if self.conversations.is_participant(id, me).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound("conversation"))
+        }
+    }
+
+    /// Everyone in a conversation (the audience of its events).
+    pub async fn participants(&self, id: ConversationId) -> Result<Vec<UserId>, ServiceError> {
+        Ok(self.conversations.participants(id).await?)
+    }
+
+    /// Opens (creating on first use) the direct conversation of `me` and `other`.
+    pub async fn open_direct(
+        &self,
+        me: &User,
+        other: UserId,
+    ) -> Result<ConversationSummary, ServiceError> {
+        if other == me.id {
+            return Err(ServiceError::invalid(
+                "user_id",
+                "self",
+                "you cannot message yourself",
+            ));
+        }
+        match self.users.find_by_id(other).await? {
+            Some(user) if user.disabled_at.is_none() => {}
+            _ => return Err(ServiceError::NotFound("user")),
+        }
+        self.check_direct_allowed(me.id, other).await?;
+        let id = ConversationId::direct(me.id, other);
+        let existed = self.conversations.get(id).await?.is_some();
+        self.conversations.ensure_direct(id, me.id, other).await?;
+        if !existed {
+            self.bus.publish(Envelope {
+                recipients: vec![me.id, other],
+                event: Event::ConversationUpdated {
+                    conversation_id: id,
+                    reason: "created",
+                },
+            });
+        }
+        self.summary(me, id).await
+    }
+
+    async fn check_direct_allowed(&self, me: UserId, other: UserId) -> Result<(), ServiceError> {
+        let relation = relation(self.friendships.as_ref(), me, other).await?;
+        if relation.blocked {
+            return Err(ServiceError::forbidden(
+                "blocked",
+                "you cannot message this user",
+            ));
+        }
+        if self.config.dm_policy == DmPolicy::Friends && !relation.friends {
+            return Err(ServiceError::forbidden(
+                "not_friends",
+                "this server allows direct messages between friends only",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The caller's conversations (archived ones instead when `archived`).
+    pub async fn list(
+        &self,
+        me: &User,
+        archived: bool,
+    ) -> Result<Vec<ConversationSummary>, ServiceError> {
+        let mut summaries = self.conversations.summaries(me.id, archived).await?;
+        for summary in &mut summaries {
+            self.fill_peer(me.id, summary).await?;
+        }
+        Ok(summaries)
+    }
+
+    /// One conversation as the caller sees it.
+    pub async fn summary(
+        &self,
+        me: &User,
+        id: ConversationId,
+    ) -> Result<ConversationSummary, ServiceError> {
+        let mut summary = self
+            .conversations
+            .summary(me.id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("conversation"))?;
+        self.fill_peer(me.id, &mut summary).await?;
+        Ok(summary)
+    }
+
+    async fn fill_peer(
+        &self,
+        me: UserId,
+        summary: &mut ConversationSummary,
+    ) -> Result<(), ServiceError> {
+        if summary.conversation.kind == ConversationKind::Direct {
+            let participants = self
+                .conversations
+                .participants(summary.conversation.id)
+                .await?;
+            summary.peer_id = participants.into_iter().find(|p| *p != me);
+        }
+        Ok(())
+    }
+
+    /// Sets the caller's muted/archived/pinned flags.
+    pub async fn set_flags(
+        &self,
+        me: &User,
+        id: ConversationId,
+        flags: ConversationFlags,
+    ) -> Result<ConversationSummary, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        self.conversations.set_flags(me.id, id, flags).await?;
+        self.bus.publish(Envelope {
+            recipients: vec![me.id],
+            event: Event::ConversationUpdated {
+                conversation_id: id,
+                reason: "flags",
+            },
+        });
+        self.summary(me, id).await
+    }
+
+    /// Moves the caller's read marker to `message` (never backwards) and tells the others.
+    pub async fn mark_read(
+        &self,
+        me: &User,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<ConversationSummary, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        if self.messages.get(id, message).await?.is_none() {
+            return Err(ServiceError::NotFound("message"));
+        }
+        if self.conversations.mark_read(me.id, id, message).await? {
+            let recipients = self.participants(id).await?;
+            self.bus.publish(Envelope {
+                recipients,
+                event: Event::MessagesRead {
+                    conversation_id: id,
+                    user_id: me.id,
+                    message_id: message,
+                },
+            });
+        }
+        self.summary(me, id).await
+    }
+
+    /// A page of history; newest first, or oldest first after `after` (catching up).
+    pub async fn history(
+        &self,
+        me: &User,
+        id: ConversationId,
+        page: HistoryPage,
+        limit: Option<u32>,
+    ) -> Result<Vec<Message>, ServiceError> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(
+                "limit",
+                "invalid_limit",
+                format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        self.require_participant(me.id, id).await?;
+        Ok(self.messages.history(id, page, limit).await?)
+    }
+
+    /// Stores a message (after it is durable the caller may acknowledge it) and fans it out.
+    /// A resend with the same `client_msg_id` returns the stored message with `false`.
+    pub async fn send(
+        &self,
+        me: &User,
+        id: ConversationId,
+        draft: Draft,
+    ) -> Result<(Message, bool), ServiceError> {
+        let message_type = match draft.message_type.as_deref() {
+            None | Some("text") => MessageType::Text,
+            Some("image") => MessageType::Image,
+            Some("file") => MessageType::File,
+            Some(_) => {
+                return Err(ServiceError::invalid(
+                    "message_type",
+                    "invalid_message_type",
+                    "message_type must be text, image or file",
+                ));
+            }
+        };
+        self.validate_draft(&draft)?;
+        let conversation = self
+            .conversations
+            .get(id)
+            .await?
+            .ok_or(ServiceError::NotFound("conversation"))?;
+        let participants = self.conversations.participants(id).await?;
+        if !participants.contains(&me.id) {
+            return Err(ServiceError::NotFound("conversation"));
+        }
+        let recipient_id = match conversation.kind {
+            ConversationKind::Direct => {
+                let other = participants.iter().copied().find(|p| *p != me.id);
+                if let Some(other) = other {
+                    let relation = relation(self.friendships.as_ref(), me.id, other).await?;
+                    if relation.blocked {
+                        return Err(ServiceError::forbidden(
+                            "blocked",
+                            "you cannot message this user",
+                        ));
+                    }
+                }
+                other
+            }
+            ConversationKind::Group => None,
+        };
+        self.check_send_rate(me.id).await?;
+        let message = Message {
+            conversation_id: id,
+            message_id: MessageId::now(),
+            sender_id: me.id,
+            recipient_id,
+            content: draft.content,
+            media_urls: draft.media_urls,
+            message_type,
+            status: "sent".into(),
+            timestamp: Utc::now(),
+            edited: false,
+            edited_timestamp: None,
+            deleted: false,
+            metadata: draft.metadata,
+            client_msg_id: draft.client_msg_id,
+        };
+        let (stored, created) = self.messages.append(message).await?;
+        if created {
+            self.bus.publish(Envelope {
+                recipients: participants,
+                event: Event::MessageCreated(stored.clone()),
+            });
+        }
+        Ok((stored, created))
+    }
+
+    /// Writes a server-authored message (group events) so history tells the story.
+    pub async fn post_system(
+        &self,
+        id: ConversationId,
+        actor: UserId,
+        content: String,
+        event: &str,
+        subject: Option<UserId>,
+    ) -> Result<(), ServiceError> {
+        let mut metadata = BTreeMap::from([("event".to_owned(), event.to_owned())]);
+        if let Some(subject) = subject {
+            metadata.insert("user_id".into(), subject.to_string());
+        }
+        let message = Message {
+            conversation_id: id,
+            message_id: MessageId::now(),
+            sender_id: actor,
+            recipient_id: None,
+            content,
+            media_urls: Vec::new(),
+            message_type: MessageType::System,
+            status: "sent".into(),
+            timestamp: Utc::now(),
+            edited: false,
+            edited_timestamp: None,
+            deleted: false,
+            metadata,
+            client_msg_id: None,
+        };
+        let (stored, _) = self.messages.append(message).await?;
+        let participants = self.conversations.participants(id).await?;
+        self.bus.publish(Envelope {
+            recipients: participants,
+            event: Event::MessageCreated(stored),
+        });
+        Ok(())
+    }
+
+    /// Replaces the content of the caller's own message.
+    pub async fn edit(
+        &self,
+        me: &User,
+        id: ConversationId,
+        message: MessageId,
+        content: String,
+    ) -> Result<Message, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        self.validate_content(&content, false)?;
+        let existing = self
+            .messages
+            .get(id, message)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if existing.sender_id != me.id || existing.message_type == MessageType::System {
+            return Err(ServiceError::forbidden(
+                "not_sender",
+                "only the sender may edit a message",
+            ));
+        }
+        if existing.deleted {
+            return Err(ServiceError::conflict(
+                "deleted",
+                "a deleted message cannot be edited",
+            ));
+        }
+        let edited = self.messages.edit(id, message, &content).await?;
+        let recipients = self.participants(id).await?;
+        self.bus.publish(Envelope {
+            recipients,
+            event: Event::MessageEdited(edited.clone()),
+        });
+        Ok(edited)
+    }
+
+    /// Soft-deletes a message: its sender may, and so may a group's owner or admins.
+    pub async fn delete(
+        &self,
+        me: &User,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<Message, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        let existing = self
+            .messages
+            .get(id, message)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if existing.sender_id != me.id && !self.moderates(me.id, id).await? {
+            return Err(ServiceError::forbidden(
+                "not_allowed",
+                "only the sender or a group owner/admin may delete this message",
+            ));
+        }
+        if existing.deleted {
+            return Ok(existing);
+        }
+        let deleted = self.messages.delete(id, message).await?;
+        let recipients = self.participants(id).await?;
+        self.bus.publish(Envelope {
+            recipients,
+            event: Event::MessageDeleted(deleted.clone()),
+        });
+        Ok(deleted)
+    }
+
+    /// Whether `user` is an owner or admin of the group this conversation belongs to.
+    async fn moderates(&self, user: UserId, id: ConversationId) -> Result<bool, ServiceError> {
+        for group in self.groups.list_for_user(user).await? {
+            if group.conversation_id == id {
+                let member = self.groups.member(group.id, user).await?;
+                return Ok(member.is_some_and(|m| m.role >= crate::domain::GroupRole::Admin));
+            }
+        }
+        Ok(false)
+    }
+
+    async fn check_send_rate(&self, user: UserId) -> Result<(), ServiceError> {
+        let window = Duration::from_secs(60);
+        let key = format!("sends:user:{user}");
+        let count = self.counters.hit(&key, window).await;
+        if count > self.config.sends_per_user_per_minute {
+            let (_, retry_after) = self.counters.get(&key).await;
+            return Err(ServiceError::RateLimited { retry_after });
+        }
+        Ok(())
+    }
+
+    fn validate_content(&self, content: &str, has_media: bool) -> Result<(), ServiceError> {
+        if content.len() > self.config.max_message_bytes {
+            return Err(ServiceError::invalid(
+                "content",
+                "content_too_long",
+                format!(
+                    "content must be at most {} bytes",
+                    self.config.max_message_bytes
+                ),
+            ));
+        }
+        if content.trim().is_empty() && !has_media {
+            return Err(ServiceError::invalid(
+                "content",
+                "empty_message",
+                "a message needs content or media",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_draft(&self, draft: &Draft) -> Result<(), ServiceError> {
+        self.validate_content(&draft.content, !draft.media_urls.is_empty())?;
+        if let Some(id) = &draft.client_msg_id {
+            if id.is_empty() || id.len() > MAX_CLIENT_MSG_ID_BYTES {
+                return Err(ServiceError::invalid(
+                    "client_msg_id",
+                    "invalid_client_msg_id",
+                    "client_msg_id must be 1 to 64 bytes",
+                ));
+            }
+        }
+        if draft.media_urls.len() > MAX_MEDIA_URLS
+            || draft
+                .media_urls
+                .iter()
+                .any(|u| crate::domain::PictureUrl::parse(u).is_err())
+        {
+            return Err(ServiceError::invalid(
+                "media_urls",
+                "invalid_media_urls",
+                "media_urls takes at most 10 http(s) URLs",
+            ));
+        }
+        if draft.metadata.len() > MAX_METADATA_ENTRIES
+            || draft
+                .metadata
+                .iter()
+                .any(|(k, v)| k.len() + v.len() > MAX_METADATA_BYTES)
+        {
+            return Err(ServiceError::invalid(
+                "metadata",
+                "invalid_metadata",
+                "metadata takes at most 20 entries of 256 bytes each",
+            ));
+        }
+        Ok(())
+    }
+}
