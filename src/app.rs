@@ -10,14 +10,17 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::bus::{EventBus, LocalBus};
+use crate::realtime::{self, Realtime, origin::AllowedOrigins};
 use crate::service::AccountService;
 use crate::service::conversations::{ConversationService, ConversationStores};
 use crate::service::groups::GroupService;
 use crate::service::login_throttle::LoginThrottle;
 use crate::service::passwords::Passwords;
+use crate::service::presence::PresenceService;
 use crate::service::social::SocialService;
 use crate::service::tokens::Tokens;
 use crate::store::counters::{MemoryCounters, WindowCounters};
+use crate::store::presence::MemoryPresence;
 use crate::store::{self, DatabaseHealth, Stores};
 
 /// Events that may queue for the real-time edge before the slowest subscriber misses some.
@@ -30,6 +33,7 @@ pub struct AppState {
     pub social: Arc<SocialService>,
     pub groups: Arc<GroupService>,
     pub conversations: Arc<ConversationService>,
+    pub presence: Arc<PresenceService>,
     pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
 }
@@ -57,6 +61,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     stores: Stores,
+    realtime: Realtime,
     config: Config,
 }
 
@@ -95,11 +100,20 @@ impl Application {
             conversations.clone(),
             bus.clone(),
         );
+        let social = Arc::new(social);
+        let presence = PresenceService::new(
+            Arc::new(MemoryPresence::default()),
+            stores.users.clone(),
+            social.clone(),
+            conversations.clone(),
+            bus.clone(),
+        );
         let state = AppState {
             accounts: Arc::new(accounts),
-            social: Arc::new(social),
+            social,
             groups: Arc::new(groups),
             conversations,
+            presence: Arc::new(presence),
             bus,
             health: stores.health.clone(),
         };
@@ -107,10 +121,12 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let realtime = realtime::build(state.clone(), &config.realtime);
         Ok(Self {
             listener,
             state,
             stores,
+            realtime,
             config,
         })
     }
@@ -139,18 +155,28 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
         let grace = Duration::from_millis(self.config.server.shutdown_grace_ms);
-        let router = crate::http::router(self.state.clone(), self.config.server.max_body_bytes);
+        let local_addr = self.local_addr();
+        let origins = AllowedOrigins(Arc::new(self.config.realtime.allowed_origins.clone()));
+        let router = crate::http::router(self.state.clone(), self.config.server.max_body_bytes)
+            .layer(self.realtime.layer)
+            .layer(axum::middleware::from_fn_with_state(
+                origins,
+                realtime::origin::check,
+            ));
         let stopping = Arc::new(Notify::new());
+        let io = self.realtime.io.clone();
         let stop_signal = {
             let stopping = stopping.clone();
             async move {
                 shutdown.await;
                 tracing::info!("shutting down: no longer accepting connections");
+                // Upgraded WebSockets are no longer HTTP requests the server waits for: close them.
+                io.close().await;
                 // notify_one stores a permit, so the grace timer starts even if it is not yet waiting.
                 stopping.notify_one();
             }
         };
-        tracing::info!("listening on http://{}", self.local_addr());
+        tracing::info!("listening on http://{local_addr}");
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -163,6 +189,7 @@ impl Application {
                 Ok(())
             }
         };
+        self.realtime.delivery.abort();
         self.stores.health.close().await;
         tracing::info!("stopped");
         outcome

@@ -7,8 +7,10 @@ pub mod app;
 pub mod bus;
 pub mod domain;
 pub mod http;
+pub mod realtime;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod wire;
 
 pub use app::{AppState, Application, StartupError};

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::ApiJson;
-use super::wire::MeView;
 use crate::app::AppState;
 use crate::service::Registration;
+use crate::wire::MeView;
 
 #[derive(Deserialize)]
 pub struct RegisterBody {

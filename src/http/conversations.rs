@@ -1,8 +1,6 @@
 //! `/api/conversations…`: the conversation list, direct conversations, flags, read markers and
 //! messages (history, send, edit, delete).
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,10 +9,9 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
 use super::ids;
-use super::wire::{ConversationView, MessageView};
 use crate::app::AppState;
 use crate::domain::{ConversationFlags, HistoryPage, UserId};
-use crate::service::conversations::Draft;
+use crate::wire::{ConversationView, MessageDraft, MessageView};
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -146,38 +143,13 @@ pub async fn history(
     Ok(Json(messages.iter().map(MessageView::from).collect()))
 }
 
-/// A message as clients send it (REST body and `send_message` payload alike).
-#[derive(Debug, Deserialize)]
-pub struct SendBody {
-    pub client_msg_id: Option<String>,
-    #[serde(default)]
-    pub content: String,
-    #[serde(default)]
-    pub media_urls: Vec<String>,
-    pub message_type: Option<String>,
-    #[serde(default)]
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl From<SendBody> for Draft {
-    fn from(body: SendBody) -> Self {
-        Draft {
-            client_msg_id: body.client_msg_id,
-            content: body.content,
-            media_urls: body.media_urls,
-            message_type: body.message_type,
-            metadata: body.metadata,
-        }
-    }
-}
-
 /// `POST /api/conversations/{id}/messages`: 201 with the stored message, or 200 with the message
 /// already stored under the same `client_msg_id`.
 pub async fn send(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SendBody>,
+    ApiJson(body): ApiJson<MessageDraft>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let (message, created) = state
         .conversations

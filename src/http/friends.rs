@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::{ApiJson, CurrentUser};
 use super::ids;
-use super::wire::FriendshipView;
 use crate::app::AppState;
+use crate::wire::FriendshipView;
 
 #[derive(Serialize)]
 pub struct FriendListsView {

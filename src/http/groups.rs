@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::extract::{ApiJson, CurrentUser};
 use super::ids;
-use super::wire::{GroupView, MemberView, nullable};
 use crate::app::AppState;
 use crate::domain::{GroupRole, UserId};
 use crate::service::groups::GroupDraft;
+use crate::wire::{GroupView, MemberView, nullable};
 
 #[derive(Deserialize)]
 pub struct CreateBody {

@@ -9,7 +9,6 @@ mod groups;
 mod health;
 mod ids;
 mod users;
-mod wire;
 
 use std::any::Any;
 

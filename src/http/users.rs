@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
-use super::wire::{MeView, UserView, nullable};
 use crate::app::AppState;
 use crate::domain::UserId;
 use crate::service::ProfileChanges;
+use crate::wire::{MeView, UserView, nullable};
 
 /// `GET /api/users/me`
 pub async fn me(CurrentUser(user): CurrentUser) -> Json<MeView> {

@@ -321,6 +321,51 @@ impl ConversationService {
         Ok((stored, created))
     }
 
+    /// Tells the other participants that `me` is (or stopped) typing.
+    pub async fn typing(
+        &self,
+        me: UserId,
+        id: ConversationId,
+        typing: bool,
+    ) -> Result<(), ServiceError> {
+        let participants = self.conversations.participants(id).await?;
+        if !participants.contains(&me) {
+            return Err(ServiceError::NotFound("conversation"));
+        }
+        let recipients = participants.into_iter().filter(|p| *p != me).collect();
+        self.bus.publish(Envelope {
+            recipients,
+            event: Event::Typing {
+                conversation_id: id,
+                user_id: me,
+                typing,
+            },
+        });
+        Ok(())
+    }
+
+    /// Users who share a direct conversation with `me` and are not blocked either way.
+    pub async fn direct_peers(&self, me: UserId) -> Result<Vec<UserId>, ServiceError> {
+        let mut peers = Vec::new();
+        for archived in [false, true] {
+            for summary in self.conversations.summaries(me, archived).await? {
+                if summary.conversation.kind != ConversationKind::Direct {
+                    continue;
+                }
+                for peer in self
+                    .conversations
+                    .participants(summary.conversation.id)
+                    .await?
+                {
+                    if peer != me && !relation(self.friendships.as_ref(), me, peer).await?.blocked {
+                        peers.push(peer);
+                    }
+                }
+            }
+        }
+        Ok(peers)
+    }
+
     /// Writes a server-authored message (group events) so history tells the story.
     pub async fn post_system(
         &self,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod groups;
 pub mod login_throttle;
 pub mod passwords;
+pub mod presence;
 pub mod social;
 pub mod tokens;
 

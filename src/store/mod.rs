@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod counters;
 pub mod postgres;
+pub mod presence;
 mod rows;
 pub mod sqlite;
 

@@ -199,6 +199,27 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// Opens an authenticated Socket.IO connection for `user`.
+    pub async fn socket(&self, user: &TestUser) -> crate::socket_client::SocketClient {
+        crate::socket_client::SocketClient::connect(&self.base, Some(&user.token))
+            .await
+            .unwrap_or_else(|e| panic!("socket refused: {e}"))
+    }
+
+    /// Opens the direct conversation of two users; returns its id.
+    pub async fn direct(&self, from: &TestUser, to: &TestUser) -> String {
+        let body = self
+            .expect(
+                StatusCode::OK,
+                reqwest::Method::POST,
+                "/api/conversations/direct",
+                &from.token,
+                Some(json!({"user_id": to.id})),
+            )
+            .await;
+        body["conversation_id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn patch_me(&self, token: &str, body: &Value) -> Response {
         self.http
             .patch(self.url("/api/users/me"))

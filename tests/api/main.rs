@@ -2,10 +2,13 @@
 //! One test binary (faster to link); stories grouped by capability.
 
 mod helpers;
+mod node_client;
+mod socket_client;
 
 mod accounts;
 mod chat;
 mod daemon;
 mod profiles;
+mod realtime;
 mod throttling;
 mod tokens;

@@ -21,6 +21,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Conversations and messages.
     pub chat: ChatConfig,
+    /// The Socket.IO endpoint.
+    pub realtime: RealtimeConfig,
     /// Diagnostics written by the daemon.
     pub log: LogConfig,
 }
@@ -172,6 +174,35 @@ pub enum DmPolicy {
     Friends,
 }
 
+/// `[realtime]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RealtimeConfig {
+    /// Browser origins (`https://chat.example.org`) allowed to open the socket besides the
+    /// daemon's own; `["*"]` allows any. Clients that send no Origin (non-browsers) are allowed.
+    pub allowed_origins: Vec<String>,
+    /// Largest WebSocket message (and frame) accepted, in bytes; larger ones close the connection.
+    pub max_message_bytes: usize,
+    /// How often the server pings each socket, in milliseconds.
+    pub ping_interval_ms: u64,
+    /// How long a socket may stay silent after a ping before it is dropped, in milliseconds.
+    pub ping_timeout_ms: u64,
+    /// How long a `typing` indicator lasts without being renewed, in milliseconds.
+    pub typing_timeout_ms: u64,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            max_message_bytes: 1024 * 1024,
+            ping_interval_ms: 25_000,
+            ping_timeout_ms: 20_000,
+            typing_timeout_ms: 5_000,
+        }
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -264,6 +295,29 @@ impl Config {
         }
         if self.chat.sends_per_user_per_minute == 0 {
             return fail("chat.sends_per_user_per_minute", "must be at least 1");
+        }
+        if self.realtime.max_message_bytes < 1024 {
+            return fail("realtime.max_message_bytes", "must be at least 1024 bytes");
+        }
+        if self.realtime.ping_interval_ms < 100 || self.realtime.ping_timeout_ms < 100 {
+            return fail(
+                "realtime.ping_interval_ms",
+                "ping_interval_ms and ping_timeout_ms must be at least 100",
+            );
+        }
+        if self.realtime.typing_timeout_ms == 0 {
+            return fail("realtime.typing_timeout_ms", "must be at least 1");
+        }
+        if self
+            .realtime
+            .allowed_origins
+            .iter()
+            .any(|o| o != "*" && !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return fail(
+                "realtime.allowed_origins",
+                "each entry must be \"*\" or an origin like https://chat.example.org",
+            );
         }
         if self.auth.failed_login_window_secs == 0 {
             return fail("auth.failed_login_window_secs", "must be at least 1");

@@ -1,4 +1,4 @@
-//! JSON shapes of users as clients see them; stored fields (hash, token version) never appear.
+//! JSON shapes shared by the REST and Socket.IO edges; stored fields (hash, token version) never appear.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -205,6 +205,31 @@ impl From<&ConversationSummary> for ConversationView {
             muted: s.muted,
             archived: s.archived,
             pinned: s.pinned,
+        }
+    }
+}
+
+/// A message as clients send it (REST body and `send_message` payload alike).
+#[derive(Debug, Deserialize)]
+pub struct MessageDraft {
+    pub client_msg_id: Option<String>,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub media_urls: Vec<String>,
+    pub message_type: Option<String>,
+    #[serde(default)]
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl From<MessageDraft> for crate::service::conversations::Draft {
+    fn from(body: MessageDraft) -> Self {
+        crate::service::conversations::Draft {
+            client_msg_id: body.client_msg_id,
+            content: body.content,
+            media_urls: body.media_urls,
+            message_type: body.message_type,
+            metadata: body.metadata,
         }
     }
 }

@@ -1,0 +1,36 @@
+//! Acknowledgement payloads: `{"ok": true, …}` or `{"ok": false, "error": {"code", "message", "field"?}}`.
+//!
+//! Service errors are translated by the REST edge's one exhaustive match ([`ApiError::from`]), so a
+//! socket client sees the same codes and messages as a REST client.
+
+use serde_json::{Map, Value, json};
+use socketioxide::extract::AckSender;
+
+use crate::http::error::ApiError;
+use crate::service::ServiceError;
+
+/// Answers success with `fields` merged into `{"ok": true}`.
+pub fn ok(ack: AckSender, fields: Value) {
+    let mut body = Map::new();
+    body.insert("ok".into(), Value::Bool(true));
+    if let Value::Object(fields) = fields {
+        body.extend(fields);
+    }
+    // Fails only if the socket is gone: nobody is left to tell.
+    let _ = ack.send(&Value::Object(body));
+}
+
+/// Answers failure with an error code and message.
+pub fn fail(ack: AckSender, code: &str, message: &str) {
+    let _ = ack.send(&json!({ "ok": false, "error": { "code": code, "message": message } }));
+}
+
+/// Answers failure with a service error, as the REST API would describe it.
+pub fn service_error(ack: AckSender, err: ServiceError) {
+    let api = ApiError::from(err);
+    let mut error = json!({ "code": api.code, "message": api.message });
+    if let Some(field) = api.field {
+        error["field"] = Value::from(field);
+    }
+    let _ = ack.send(&json!({ "ok": false, "error": error }));
+}

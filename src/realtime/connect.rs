@@ -1,0 +1,112 @@
+//! Authenticating a socket, and what happens when one connects and disconnects.
+
+use std::fmt;
+
+use serde::Deserialize;
+use socketioxide::extract::{Extension, SocketRef, State, TryData};
+use socketioxide::socket::DisconnectReason;
+
+use super::{RealtimeState, events, user_room};
+use crate::domain::User;
+use crate::service::{ServiceError, TokenRejection};
+
+/// The handshake `auth` payload: `io(url, { auth: { token } })`.
+#[derive(Debug, Deserialize)]
+pub struct AuthPayload {
+    token: Option<String>,
+}
+
+/// Why a socket was refused; its text reaches the client as the `connect_error` message.
+#[derive(Debug)]
+pub struct ConnectRefusal(String);
+
+impl fmt::Display for ConnectRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Connect middleware: the token in the handshake must be a valid access token.
+pub async fn authenticate(
+    socket: SocketRef,
+    TryData(auth): TryData<AuthPayload>,
+    State(state): State<RealtimeState>,
+) -> Result<(), ConnectRefusal> {
+    let token = auth
+        .ok()
+        .and_then(|a| a.token)
+        .filter(|t| !t.trim().is_empty());
+    let Some(token) = token else {
+        return Err(ConnectRefusal(
+            TokenRejection::Missing.socket_message().into(),
+        ));
+    };
+    match state.app.accounts.authenticate(token.trim()).await {
+        Ok(user) => {
+            socket.extensions.insert(user);
+            Ok(())
+        }
+        Err(ServiceError::Unauthenticated(rejection)) => {
+            Err(ConnectRefusal(rejection.socket_message().into()))
+        }
+        Err(other) => {
+            tracing::error!(error = %other, "socket authentication failed");
+            Err(ConnectRefusal(
+                "the server could not check your token: try again shortly".into(),
+            ))
+        }
+    }
+}
+
+impl TokenRejection {
+    /// The `connect_error` message for a refused handshake.
+    fn socket_message(self) -> &'static str {
+        match self {
+            TokenRejection::Missing => {
+                "authentication required: pass { auth: { token: <access_token> } }"
+            }
+            other => other.message(),
+        }
+    }
+}
+
+/// A socket passed authentication: it joins its user's room and gets its event handlers.
+pub async fn on_connect(
+    socket: SocketRef,
+    Extension(user): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    socket.join(user_room(user.id));
+    tracing::debug!(user_id = %user.id, sid = %socket.id, "socket connected");
+    events::register(&socket);
+    socket.on_disconnect(on_disconnect);
+    if let Err(e) = state.app.presence.socket_opened(user.id).await {
+        tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
+    }
+}
+
+async fn on_disconnect(
+    socket: SocketRef,
+    reason: DisconnectReason,
+    State(state): State<RealtimeState>,
+) {
+    let Some(user) = socket.extensions.get::<User>() else {
+        return;
+    };
+    tracing::debug!(user_id = %user.id, sid = %socket.id, ?reason, "socket disconnected");
+    match state.app.presence.socket_closed(user.id).await {
+        Ok(true) => {
+            for conversation in state.typing.conversations_of(user.id) {
+                if state.typing.stopped(user.id, conversation, None) {
+                    let _ = state
+                        .app
+                        .conversations
+                        .typing(user.id, conversation, false)
+                        .await;
+                }
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(user_id = %user.id, error = %e, "could not record going offline"),
+    }
+}

@@ -1,0 +1,93 @@
+//! Bus → sockets: each event goes to the user rooms of its recipients, so every tab and device
+//! of every recipient gets it once.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use socketioxide::SocketIo;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::{conversation_room, user_room};
+use crate::bus::{Envelope, Event};
+use crate::wire::MessageView;
+
+/// Delivers until the bus closes.
+pub async fn run(io: SocketIo, mut events: broadcast::Receiver<Arc<Envelope>>) {
+    loop {
+        match events.recv().await {
+            Ok(envelope) => deliver(&io, &envelope).await,
+            Err(RecvError::Lagged(missed)) => {
+                // Everything missed is stored: clients catch up through history on their next read.
+                tracing::warn!(
+                    missed,
+                    "real-time delivery fell behind; some live events were skipped"
+                );
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The Socket.IO event name and payload for a bus event.
+fn render(event: &Event) -> (&'static str, Value) {
+    match event {
+        Event::MessageCreated(m) => ("receive_message", json!(MessageView::from(m))),
+        Event::MessageEdited(m) => ("message_edited", json!(MessageView::from(m))),
+        Event::MessageDeleted(m) => ("message_deleted", json!(MessageView::from(m))),
+        Event::MessagesRead {
+            conversation_id,
+            user_id,
+            message_id,
+        } => (
+            "messages_read",
+            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "message_id": message_id.to_string() }),
+        ),
+        Event::ConversationUpdated {
+            conversation_id,
+            reason,
+        } => (
+            "conversation_updated",
+            json!({ "conversation_id": conversation_id.to_string(), "reason": reason }),
+        ),
+        Event::ConversationRemoved { conversation_id } => (
+            "conversation_updated",
+            json!({ "conversation_id": conversation_id.to_string(), "reason": "removed", "removed": true }),
+        ),
+        Event::FriendshipUpdated {
+            other_id, status, ..
+        } => (
+            "friendship_updated",
+            json!({ "user_id": other_id.0, "status": status }),
+        ),
+        Event::Typing {
+            conversation_id,
+            user_id,
+            typing,
+        } => (
+            "typing",
+            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing }),
+        ),
+        Event::Presence {
+            user_id,
+            online,
+            last_seen,
+        } => (
+            "presence",
+            json!({ "user_id": user_id.0, "online": online, "last_seen": last_seen }),
+        ),
+    }
+}
+
+async fn deliver(io: &SocketIo, envelope: &Envelope) {
+    let rooms: Vec<String> = envelope.recipients.iter().map(|u| user_room(*u)).collect();
+    if let Event::ConversationRemoved { conversation_id } = &envelope.event {
+        // A removed member's sockets stop hearing the conversation room too.
+        for socket in io.to(rooms.clone()).sockets() {
+            socket.leave(conversation_room(*conversation_id));
+        }
+    }
+    let (name, payload) = render(&envelope.event);
+    if let Err(e) = io.to(rooms).emit(name, &payload).await {
+        tracing::warn!(event = name, error = %e, "could not deliver an event to some sockets");
+    }
+}

@@ -1,0 +1,310 @@
+//! Client → server events. Every event with an ack callback gets `{"ok": true, …}` or
+//! `{"ok": false, "error": {…}}`; a malformed payload or an unknown event is answered, never fatal.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
+
+use super::{RealtimeState, ack, conversation_room};
+use crate::domain::{ConversationId, MessageId, User, UserId};
+use crate::service::ServiceError;
+use crate::wire::{ConversationView, MessageDraft, MessageView};
+
+/// Registers every event handler on a newly connected socket.
+pub fn register(socket: &SocketRef) {
+    socket.on("join_room", join_room);
+    socket.on("leave_room", leave_room);
+    socket.on("send_message", send_message);
+    socket.on("edit_message", edit_message);
+    socket.on("delete_message", delete_message);
+    socket.on("typing", typing);
+    socket.on("mark_read", mark_read);
+    socket.on("get_presence", get_presence);
+    socket.on_fallback(unknown_event);
+}
+
+fn conversation_id(raw: &str) -> Result<ConversationId, ServiceError> {
+    ConversationId::parse(raw).ok_or_else(|| {
+        ServiceError::invalid(
+            "conversation_id",
+            "invalid_id",
+            "conversation_id must be a UUID",
+        )
+    })
+}
+
+fn message_id(raw: &str) -> Result<MessageId, ServiceError> {
+    MessageId::parse(raw).ok_or_else(|| {
+        ServiceError::invalid(
+            "message_id",
+            "invalid_id",
+            "message_id must be a TimeUUID (UUID version 1)",
+        )
+    })
+}
+
+/// Answers `result` on the ack.
+fn answer(ack: AckSender, result: Result<Value, ServiceError>) {
+    match result {
+        Ok(fields) => ack::ok(ack, fields),
+        Err(e) => ack::service_error(ack, e),
+    }
+}
+
+fn bad_payload(ack: AckSender, err: impl std::fmt::Display) {
+    ack::fail(ack, "invalid_payload", &format!("malformed payload: {err}"));
+}
+
+#[derive(Deserialize)]
+struct RoomPayload {
+    conversation_id: String,
+}
+
+/// `join_room {conversation_id}`: participants only; the room hears `user_joined`.
+async fn join_room(
+    socket: SocketRef,
+    TryData(p): TryData<RoomPayload>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let id = conversation_id(&p.conversation_id)?;
+        state
+            .app
+            .conversations
+            .require_participant(me.id, id)
+            .await?;
+        let room = conversation_room(id);
+        socket.join(room.clone());
+        let joined = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
+        let _ = socket.to(room).emit("user_joined", &joined).await;
+        Ok(json!({ "conversation_id": id.to_string() }))
+    };
+    answer(ack, result.await);
+}
+
+/// `leave_room {conversation_id}`: the room hears `user_left`.
+async fn leave_room(
+    socket: SocketRef,
+    TryData(p): TryData<RoomPayload>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let id = conversation_id(&p.conversation_id)?;
+        let room = conversation_room(id);
+        socket.leave(room.clone());
+        let left = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
+        let _ = socket.to(room).emit("user_left", &left).await;
+        Ok(json!({ "conversation_id": id.to_string() }))
+    };
+    answer(ack, result.await);
+}
+
+#[derive(Deserialize)]
+struct SendPayload {
+    conversation_id: String,
+    #[serde(flatten)]
+    draft: MessageDraft,
+}
+
+/// `send_message {conversation_id, client_msg_id, content, …}`: acknowledged only once the message
+/// is durably stored; a resend of a `client_msg_id` acks the stored message with `duplicate: true`.
+async fn send_message(
+    TryData(p): TryData<SendPayload>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let id = conversation_id(&p.conversation_id)?;
+        let (message, created) = state
+            .app
+            .conversations
+            .send(&me, id, p.draft.into())
+            .await?;
+        Ok(json!({ "message": MessageView::from(&message), "duplicate": !created }))
+    };
+    answer(ack, result.await);
+}
+
+#[derive(Deserialize)]
+struct EditPayload {
+    conversation_id: String,
+    message_id: String,
+    content: String,
+}
+
+/// `edit_message {conversation_id, message_id, content}` (sender only).
+async fn edit_message(
+    TryData(p): TryData<EditPayload>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let (id, message) = (
+            conversation_id(&p.conversation_id)?,
+            message_id(&p.message_id)?,
+        );
+        let edited = state
+            .app
+            .conversations
+            .edit(&me, id, message, p.content)
+            .await?;
+        Ok(json!({ "message": MessageView::from(&edited) }))
+    };
+    answer(ack, result.await);
+}
+
+#[derive(Deserialize)]
+struct MessageRef {
+    conversation_id: String,
+    message_id: String,
+}
+
+/// `delete_message {conversation_id, message_id}` (sender, or group owner/admin).
+async fn delete_message(
+    TryData(p): TryData<MessageRef>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let (id, message) = (
+            conversation_id(&p.conversation_id)?,
+            message_id(&p.message_id)?,
+        );
+        let deleted = state.app.conversations.delete(&me, id, message).await?;
+        Ok(json!({ "message": MessageView::from(&deleted) }))
+    };
+    answer(ack, result.await);
+}
+
+/// `mark_read {conversation_id, message_id}`: advances the read marker; others get `messages_read`.
+async fn mark_read(
+    TryData(p): TryData<MessageRef>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let (id, message) = (
+            conversation_id(&p.conversation_id)?,
+            message_id(&p.message_id)?,
+        );
+        let summary = state.app.conversations.mark_read(&me, id, message).await?;
+        Ok(json!({ "conversation": ConversationView::from(&summary) }))
+    };
+    answer(ack, result.await);
+}
+
+#[derive(Deserialize)]
+struct TypingPayload {
+    conversation_id: String,
+    #[serde(default = "yes")]
+    typing: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `typing {conversation_id, typing}`: relayed to the other participants; a start expires by
+/// itself after `realtime.typing_timeout_ms` unless renewed.
+async fn typing(
+    TryData(p): TryData<TypingPayload>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let id = conversation_id(&p.conversation_id)?;
+        if !p.typing {
+            if state.typing.stopped(me.id, id, None) {
+                state.app.conversations.typing(me.id, id, false).await?;
+            }
+            return Ok(json!({}));
+        }
+        state
+            .app
+            .conversations
+            .require_participant(me.id, id)
+            .await?;
+        let generation = state.typing.started(me.id, id);
+        state.app.conversations.typing(me.id, id, true).await?;
+        let timeout = state.typing_timeout;
+        let timer_state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if timer_state.typing.stopped(me.id, id, Some(generation)) {
+                let _ = timer_state.app.conversations.typing(me.id, id, false).await;
+            }
+        });
+        Ok(json!({ "expires_in_ms": timeout.as_millis() as u64 }))
+    };
+    answer(ack, result.await);
+}
+
+#[derive(Deserialize)]
+struct PresenceQuery {
+    user_ids: Vec<i64>,
+}
+
+/// `get_presence {user_ids}` → `{users: [{user_id, online, last_seen}]}` (at most 200).
+async fn get_presence(
+    TryData(p): TryData<PresenceQuery>,
+    ack: AckSender,
+    Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return bad_payload(ack, e),
+    };
+    let result = async {
+        let ids: Vec<UserId> = p.user_ids.into_iter().map(UserId).collect();
+        let states = state.app.presence.lookup(me.id, &ids).await?;
+        let users: Vec<Value> = states
+            .iter()
+            .map(
+                |s| json!({ "user_id": s.user_id.0, "online": s.online, "last_seen": s.last_seen }),
+            )
+            .collect();
+        Ok(json!({ "users": users }))
+    };
+    answer(ack, result.await);
+}
+
+async fn unknown_event(Event(event): Event, ack: AckSender) {
+    ack::fail(ack, "unknown_event", &format!("unknown event `{event}`"));
+}

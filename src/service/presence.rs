@@ -1,0 +1,114 @@
+//! Presence: who is online, told to the people who may know (friends and direct-conversation
+//! peers, never someone blocked either way).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::ServiceError;
+use super::conversations::ConversationService;
+use super::social::SocialService;
+use crate::bus::{Envelope, Event, EventBus};
+use crate::domain::UserId;
+use crate::store::UserStore;
+use crate::store::presence::PresenceStore;
+
+/// One user's presence as clients see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresenceState {
+    pub user_id: UserId,
+    pub online: bool,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// Tracks sockets coming and going and announces online/offline changes.
+pub struct PresenceService {
+    presence: Arc<dyn PresenceStore>,
+    users: Arc<dyn UserStore>,
+    social: Arc<SocialService>,
+    conversations: Arc<ConversationService>,
+    bus: Arc<dyn EventBus>,
+}
+
+impl PresenceService {
+    pub fn new(
+        presence: Arc<dyn PresenceStore>,
+        users: Arc<dyn UserStore>,
+        social: Arc<SocialService>,
+        conversations: Arc<ConversationService>,
+        bus: Arc<dyn EventBus>,
+    ) -> Self {
+        Self {
+            presence,
+            users,
+            social,
+            conversations,
+            bus,
+        }
+    }
+
+    async fn audience(&self, user: UserId) -> Result<Vec<UserId>, ServiceError> {
+        let mut audience = self.social.friend_ids(user).await?;
+        audience.extend(self.conversations.direct_peers(user).await?);
+        audience.sort();
+        audience.dedup();
+        Ok(audience)
+    }
+
+    /// A socket of `user` opened; the first one makes them online.
+    pub async fn socket_opened(&self, user: UserId) -> Result<(), ServiceError> {
+        if self.presence.connected(user) {
+            let recipients = self.audience(user).await?;
+            self.bus.publish(Envelope {
+                recipients,
+                event: Event::Presence {
+                    user_id: user,
+                    online: true,
+                    last_seen: None,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// A socket of `user` closed; the last one makes them offline and records `last_seen`.
+    pub async fn socket_closed(&self, user: UserId) -> Result<bool, ServiceError> {
+        if !self.presence.disconnected(user) {
+            return Ok(false);
+        }
+        self.users.touch_last_seen(user).await?;
+        let last_seen = self.users.find_by_id(user).await?.and_then(|u| u.last_seen);
+        let recipients = self.audience(user).await?;
+        self.bus.publish(Envelope {
+            recipients,
+            event: Event::Presence {
+                user_id: user,
+                online: false,
+                last_seen,
+            },
+        });
+        Ok(true)
+    }
+
+    /// Presence of `users` as `me` may see it: users who block or are blocked by `me` look offline.
+    pub async fn lookup(
+        &self,
+        me: UserId,
+        users: &[UserId],
+    ) -> Result<Vec<PresenceState>, ServiceError> {
+        let visible = self.audience(me).await?;
+        let mut states = Vec::with_capacity(users.len());
+        for user in users.iter().copied().take(200) {
+            let Some(account) = self.users.find_by_id(user).await? else {
+                continue;
+            };
+            let may_see = user == me || visible.contains(&user);
+            states.push(PresenceState {
+                user_id: user,
+                online: may_see && self.presence.is_online(user),
+                last_seen: if may_see { account.last_seen } else { None },
+            });
+        }
+        Ok(states)
+    }
+}
