@@ -22,6 +22,7 @@ struct Args {
 const EXIT_BAD_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
+    return_large_allocations_to_the_system();
     let args = Args::parse();
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
@@ -62,6 +63,20 @@ fn main() -> ExitCode {
             tracing::error!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Makes glibc serve every allocation of 1 MiB or more with its own mapping, unmapped on free.
+///
+/// Each password hash allocates 19 MiB. By default glibc raises its mmap threshold after the first
+/// such free, so later 19 MiB blocks come from per-thread arenas and stay resident: a burst of
+/// logins left ~300 MiB behind on a 2-core box (measured, see BENCHMARKS.md). A fixed threshold
+/// keeps the daemon's memory proportional to the work in flight.
+fn return_large_allocations_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
     }
 }
 

@@ -1,15 +1,18 @@
 //! Password hashing: argon2id at OWASP's minimum (m=19 MiB, t=2, p=1), legacy bcrypt accepted.
 //!
-//! Hashing is deliberately slow, so it runs on the blocking pool, never on the async workers, and
-//! a semaphore caps how many run at once: each holds 19 MiB, and a login flood must not turn into
-//! an out-of-memory kill.
+//! Hashing is deliberately slow, so it never runs on the async workers: a fixed pool of hashing
+//! threads does it, one hash per thread at a time. Each hash holds 19 MiB; on tokio's blocking
+//! pool every new thread got its own malloc arena that kept its 19 MiB after the hash (glibc
+//! raises its mmap threshold after the first free), so a burst of logins left hundreds of MiB
+//! resident. A fixed pool bounds that to threads × 19 MiB, and queues the rest of a login flood.
 
-use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use super::ServiceError;
 use crate::domain::Password;
@@ -29,10 +32,12 @@ pub enum Verdict {
     MatchNeedsRehash,
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 /// Hashes and verifies passwords off the async runtime.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: std_mpsc::Sender<Job>,
     /// A real hash of a random password, verified when the login names no account, so unknown
     /// users cost the same time as wrong passwords and cannot be told apart by timing.
     decoy_hash: Arc<String>,
@@ -84,16 +89,35 @@ fn verify_blocking(password: &str, stored: &str) -> Verdict {
 }
 
 impl Passwords {
-    /// Prepares the hasher (computing the decoy hash once).
-    pub async fn new(max_concurrent: usize) -> Result<Self, ServiceError> {
+    /// Starts `threads` hashing threads and computes the decoy hash.
+    pub async fn new(threads: usize) -> Result<Self, ServiceError> {
+        let (jobs, queue) = std_mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking a job, not while hashing.
+                        let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every sender dropped: the service is gone
+                        }
+                    }
+                })
+                .map_err(|e| {
+                    ServiceError::Internal(format!("cannot start a hashing thread: {e}"))
+                })?;
+        }
+        let mut passwords = Self {
+            jobs,
+            decoy_hash: Arc::new(String::new()),
+        };
         let decoy = uuid::Uuid::new_v4().to_string();
-        let decoy_hash = tokio::task::spawn_blocking(move || hash_blocking(&decoy))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))??;
-        Ok(Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            decoy_hash: Arc::new(decoy_hash),
-        })
+        passwords.decoy_hash = Arc::new(passwords.run(move || hash_blocking(&decoy)).await??);
+        Ok(passwords)
     }
 
     /// A new argon2id PHC string for `password`.
@@ -122,14 +146,16 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ServiceError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ServiceError::Internal("password hashing threads are gone".into()))?;
+        result
             .await
-            .map_err(|_| ServiceError::Internal("password hasher closed".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))
+            .map_err(|_| ServiceError::Internal("a password hashing job failed".into()))
     }
 }
 
