@@ -16,6 +16,7 @@ on_every_engine!(
     a_group_tells_its_story_and_respects_roles,
     bad_messages_are_refused_and_sending_is_rate_limited,
     direct_messages_can_be_limited_to_friends,
+    concurrent_sends_and_other_writes_all_succeed,
 );
 
 async fn dm(app: &TestApp, from: &TestUser, to: &TestUser) -> String {
@@ -855,4 +856,53 @@ async fn direct_messages_can_be_limited_to_friends(engine: Engine) {
     )
     .await;
     dm(&app, &ann, &ben).await;
+}
+
+async fn concurrent_sends_and_other_writes_all_succeed(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut pairs = Vec::new();
+    for i in 0..6 {
+        let (a, b) = (
+            app.signed_up(&format!("writer{i}")).await,
+            app.signed_up(&format!("reader{i}")).await,
+        );
+        let conversation = dm(&app, &a, &b).await;
+        pairs.push((a, b, conversation));
+    }
+    // Sends batch into shared commits while profile edits and read markers write beside them.
+    let work = pairs.iter().enumerate().map(|(i, (a, b, conversation))| {
+        let app = &app;
+        async move {
+            for n in 0..15 {
+                let path = format!("/api/conversations/{conversation}/messages");
+                let body =
+                    json!({"content": format!("m{n}"), "client_msg_id": format!("w{i}-{n}")});
+                let sent = app.call(Method::POST, &path, &a.token, Some(body)).await;
+                assert_eq!(
+                    sent.status(),
+                    StatusCode::CREATED,
+                    "{}",
+                    sent.text().await.unwrap_or_default()
+                );
+                let sent: Value = sent.json().await.unwrap();
+                let edit = app
+                    .patch_me(&b.token, &json!({"status": format!("reading {n}")}))
+                    .await;
+                assert_eq!(edit.status(), StatusCode::OK);
+                let read = app
+                    .call(
+                        Method::POST,
+                        &format!("/api/conversations/{conversation}/read"),
+                        &b.token,
+                        Some(json!({"message_id": sent["message_id"]})),
+                    )
+                    .await;
+                assert_eq!(read.status(), StatusCode::OK);
+            }
+        }
+    });
+    futures_util::future::join_all(work).await;
+    for (_, b, conversation) in &pairs {
+        assert_eq!(history(&app, b, conversation, "?limit=100").await.len(), 15);
+    }
 }

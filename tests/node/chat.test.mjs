@@ -116,7 +116,7 @@ test("bad payloads and unknown events get error acks and the socket stays usable
     assert.equal(refused.error.code, "not_found");
     eve.disconnect();
     const ok = await socket.emitWithAck("send_message", { conversation_id, client_msg_id: "still-ok", content: "still here" });
-    assert.equal(ok.ok, true);
+    assert.equal(ok.ok, true, JSON.stringify(ok));
   } finally {
     socket.disconnect();
   }

@@ -1,13 +1,14 @@
 //! Relationships, groups, conversations and messages in SQLite.
 //!
 //! `postgres/chat.rs` is the same file for PostgreSQL (placeholders `$n` instead of `?n`): keep
-//! the two in step, method for method.
+//! the two in step, method for method. One difference: appends here go through the group-commit
+//! writer (`group_commit.rs`), since SQLite has a single writer and an fsync per commit.
 
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::SqlitePool;
-use sqlx::types::Json;
 
+use super::group_commit::MessageWriter;
 use crate::domain::{
     Conversation, ConversationFlags, ConversationId, ConversationSummary, Friendship,
     FriendshipStatus, Group, GroupMember, GroupRole, HistoryPage, Message, MessageId, UserId,
@@ -22,11 +23,15 @@ use crate::store::rows::{
 #[derive(Clone)]
 pub(super) struct SqliteChatStore {
     pool: SqlitePool,
+    writer: MessageWriter,
 }
 
 impl SqliteChatStore {
     pub(super) fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            writer: MessageWriter::start(pool.clone()),
+            pool,
+        }
     }
 }
 
@@ -109,7 +114,7 @@ impl GroupStore for SqliteChatStore {
     async fn create(&self, group: NewGroup, owner: UserId) -> Result<Group, StoreError> {
         let now = Utc::now();
         let conversation = ConversationId::random().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO conversations (conversation_id, conversation_type, name, avatar_url, created_at, updated_at)
              VALUES (?1, 'group', ?2, ?3, ?4, ?4)",
@@ -171,7 +176,7 @@ impl GroupStore for SqliteChatStore {
     /// Writes name, description and avatar (and the conversation's copy of name and avatar).
     async fn update(&self, id: i64, group: &NewGroup) -> Result<Group, StoreError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row: GroupRow = sqlx::query_as(
             "UPDATE groups SET name = ?2, description = ?3, avatar_url = ?4, updated_at = ?5 WHERE id = ?1 RETURNING *",
         )
@@ -198,7 +203,7 @@ impl GroupStore for SqliteChatStore {
 
     /// Deletes the group, its memberships and its conversation with every message.
     async fn delete(&self, id: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let conversation: Option<String> =
             sqlx::query_scalar("SELECT conversation_id FROM groups WHERE id = ?1")
                 .bind(id)
@@ -261,7 +266,7 @@ impl GroupStore for SqliteChatStore {
         role: GroupRole,
     ) -> Result<GroupMember, StoreError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row: MemberRow = sqlx::query_as(
             "INSERT INTO user_groups (user_id, group_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
              RETURNING user_id, role, joined_at",
@@ -289,7 +294,7 @@ impl GroupStore for SqliteChatStore {
 
     /// Removes a member (and their participation); whether they were one.
     async fn remove_member(&self, id: i64, user: UserId) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query("DELETE FROM user_groups WHERE group_id = ?1 AND user_id = ?2")
             .bind(id)
             .bind(user.0)
@@ -360,7 +365,7 @@ impl ConversationStore for SqliteChatStore {
         b: UserId,
     ) -> Result<Conversation, StoreError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO conversations (conversation_id, conversation_type, created_at, updated_at)
              VALUES (?1, 'direct', ?2, ?2) ON CONFLICT DO NOTHING",
@@ -503,57 +508,8 @@ impl ConversationStore for SqliteChatStore {
 impl MessageStore for SqliteChatStore {
     /// Stores `message` and makes it its conversation's newest, unless its client id was seen.
     async fn append(&self, message: Message) -> Result<(Message, bool), StoreError> {
-        if let Some(existing) = self.find_by_client_id(&message).await? {
-            return Ok((existing, false));
-        }
-        let mut tx = self.pool.begin().await?;
-        let inserted: Result<MessageRow, sqlx::Error> = sqlx::query_as(
-            "INSERT INTO messages (conversation_id, message_id, message_ts, sender_id, recipient_id, content, media_urls,
-                                   message_type, status, timestamp, edited, edited_timestamp, deleted, metadata, client_msg_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING *",
-        )
-        .bind(message.conversation_id.to_string())
-        .bind(message.message_id.to_string())
-        .bind(message.message_id.ticks())
-        .bind(message.sender_id.0)
-        .bind(message.recipient_id.map(|u| u.0))
-        .bind(&message.content)
-        .bind(Json(&message.media_urls))
-        .bind(message.message_type.as_str())
-        .bind(&message.status)
-        .bind(message.timestamp)
-        .bind(message.edited)
-        .bind(message.edited_timestamp)
-        .bind(message.deleted)
-        .bind(Json(&message.metadata))
-        .bind(&message.client_msg_id)
-        .fetch_one(&mut *tx)
-        .await;
-        let row = match inserted.map_err(StoreError::from) {
-            Ok(row) => row,
-            // A concurrent resend won the race: answer with what it stored.
-            Err(StoreError::Conflict { .. }) if message.client_msg_id.is_some() => {
-                drop(tx);
-                let existing = self
-                    .find_by_client_id(&message)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                return Ok((existing, false));
-            }
-            Err(e) => return Err(e),
-        };
-        sqlx::query(
-            "UPDATE conversations SET last_message_id = ?2, last_message_ts = ?3, updated_at = ?4
-             WHERE conversation_id = ?1 AND COALESCE(last_message_ts, 0) <= ?3",
-        )
-        .bind(message.conversation_id.to_string())
-        .bind(message.message_id.to_string())
-        .bind(message.message_id.ticks())
-        .bind(message.timestamp)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((row.try_into()?, true))
+        // Batched with concurrent appends into one commit: see `group_commit`.
+        self.writer.append(message).await
     }
 
     /// One message.
@@ -632,20 +588,5 @@ impl MessageStore for SqliteChatStore {
         .fetch_one(&self.pool)
         .await?;
         row.try_into()
-    }
-}
-
-impl SqliteChatStore {
-    async fn find_by_client_id(&self, message: &Message) -> Result<Option<Message>, StoreError> {
-        let Some(client_id) = &message.client_msg_id else {
-            return Ok(None);
-        };
-        let row: Option<MessageRow> =
-            sqlx::query_as("SELECT * FROM messages WHERE sender_id = ?1 AND client_msg_id = ?2")
-                .bind(message.sender_id.0)
-                .bind(client_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(Message::try_from).transpose()
     }
 }

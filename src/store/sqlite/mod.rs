@@ -1,6 +1,7 @@
 //! The embedded engine: one SQLite file, no server.
 
 mod chat;
+mod group_commit;
 mod keys;
 mod users;
 
