@@ -13,7 +13,11 @@ pub fn init(config: &LogConfig) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // On a failed write the subscriber would report it with eprintln!, which panics when
+        // stderr itself is gone (a closed pipe, a restarted journald): logs may be lost, the
+        // daemon must not be.
+        .log_internal_errors(false);
     match config.format {
         LogFormat::Json => builder
             .json()

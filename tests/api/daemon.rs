@@ -268,3 +268,40 @@ async fn shutdown_gives_up_on_requests_that_outlast_the_grace_period() {
         .await
         .expect("the grace period bounds shutdown");
 }
+
+#[tokio::test]
+async fn the_daemon_survives_losing_its_log_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = daemon(dir.path())
+        .env("OMEGACHAT_SERVER__LISTEN", "127.0.0.1:0")
+        .env("OMEGACHAT_LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("omegachatd starts");
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines.next().expect("a log line").expect("readable");
+        let entry: Value = serde_json::from_str(&line).unwrap();
+        if let Some(url) = entry["fields"]["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("listening on "))
+        {
+            break url.to_owned();
+        }
+    };
+    // The reader of the daemon's log goes away (a log collector restarting, a closed pipe).
+    drop(lines);
+    for _ in 0..3 {
+        let response = reqwest::get(format!("{url}/healthz"))
+            .await
+            .expect("the daemon still answers");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    terminate(&child);
+    let status =
+        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(15)))
+            .await
+            .unwrap();
+    assert!(status.success(), "exit status: {status:?}");
+}
