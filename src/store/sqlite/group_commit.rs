@@ -79,12 +79,18 @@ async fn write(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(messages.len());
     for message in messages {
-        // Seen inside the transaction, so a duplicate later in the same batch finds the first.
-        if let Some(existing) = find_by_client_id(&mut tx, message).await? {
-            results.push((existing, false));
-            continue;
-        }
-        results.push((insert(&mut tx, message).await?, true));
+        let result = match insert(&mut tx, message).await? {
+            Some(stored) => (stored, true),
+            // Its (sender, client_msg_id) is taken: by an earlier send, or earlier in this very
+            // batch (the transaction sees its own writes). Answer with the stored message.
+            None => (
+                find_by_client_id(&mut tx, message)
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+                false,
+            ),
+        };
+        results.push(result);
     }
     tx.commit().await?;
     Ok(results)
@@ -106,12 +112,17 @@ async fn find_by_client_id(
     row.map(Message::try_from).transpose()
 }
 
-/// Inserts the message and makes it its conversation's newest.
-async fn insert(conn: &mut SqliteConnection, message: &Message) -> Result<Message, StoreError> {
-    let row: MessageRow = sqlx::query_as(
+/// Inserts the message and makes it its conversation's newest; `None` when its client id was
+/// already used by its sender (one statement in the common case, no read before the write).
+async fn insert(
+    conn: &mut SqliteConnection,
+    message: &Message,
+) -> Result<Option<Message>, StoreError> {
+    let row: Option<MessageRow> = sqlx::query_as(
         "INSERT INTO messages (conversation_id, message_id, message_ts, sender_id, recipient_id, content, media_urls,
                                message_type, status, timestamp, edited, edited_timestamp, deleted, metadata, client_msg_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING *",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT DO NOTHING RETURNING *",
     )
     .bind(message.conversation_id.to_string())
     .bind(message.message_id.to_string())
@@ -128,8 +139,11 @@ async fn insert(conn: &mut SqliteConnection, message: &Message) -> Result<Messag
     .bind(message.deleted)
     .bind(Json(&message.metadata))
     .bind(&message.client_msg_id)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
     sqlx::query(
         "UPDATE conversations SET last_message_id = ?2, last_message_ts = ?3, updated_at = ?4
          WHERE conversation_id = ?1 AND COALESCE(last_message_ts, 0) <= ?3",
@@ -140,5 +154,5 @@ async fn insert(conn: &mut SqliteConnection, message: &Message) -> Result<Messag
     .bind(message.timestamp)
     .execute(&mut *conn)
     .await?;
-    row.try_into()
+    row.try_into().map(Some)
 }
