@@ -208,6 +208,25 @@ impl Ctx {
     }
 }
 
+/// Shared latency samples, and a `receive_message` callback that adds one per message carrying
+/// its intended send time (`metadata.sent_at_us`).
+fn latency_recorder(samples: Vec<u64>) -> (Arc<std::sync::Mutex<Vec<u64>>>, OnMessage) {
+    let samples = Arc::new(std::sync::Mutex::new(samples));
+    let recorder = samples.clone();
+    let on_message: OnMessage = Arc::new(move |m: &Value| {
+        if let Some(sent) = m["metadata"]["sent_at_us"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            recorder
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(now_us().saturating_sub(sent));
+        }
+    });
+    (samples, on_message)
+}
+
 fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -448,21 +467,7 @@ async fn throughput(ctx: &Ctx, senders: usize, duration_secs: u64) -> Result<()>
 
 async fn latency(ctx: &Ctx, rate: u64, pairs: usize, duration_secs: u64) -> Result<()> {
     let accounts = ctx.accounts("lat", pairs * 2).await?;
-    let samples = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
-    let on_message: OnMessage = {
-        let samples = samples.clone();
-        Arc::new(move |m: &Value| {
-            if let Some(sent) = m["metadata"]["sent_at_us"]
-                .as_str()
-                .and_then(|s| s.parse::<u64>().ok())
-            {
-                samples
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(now_us().saturating_sub(sent));
-            }
-        })
-    };
+    let (samples, on_message) = latency_recorder(Vec::<u64>::new());
     let mut lanes = Vec::new();
     let mut receivers = Vec::new();
     for pair in accounts.chunks(2) {
@@ -518,23 +523,7 @@ async fn fanout(ctx: &Ctx, members: usize, messages: usize, rate: u64) -> Result
         .as_str()
         .context("conversation")?
         .to_owned();
-    let samples = Arc::new(std::sync::Mutex::new(Vec::<u64>::with_capacity(
-        members * messages,
-    )));
-    let on_message: OnMessage = {
-        let samples = samples.clone();
-        Arc::new(move |m: &Value| {
-            if let Some(sent) = m["metadata"]["sent_at_us"]
-                .as_str()
-                .and_then(|s| s.parse::<u64>().ok())
-            {
-                samples
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(now_us().saturating_sub(sent));
-            }
-        })
-    };
+    let (samples, on_message) = latency_recorder(Vec::with_capacity(members * messages));
     let mut conns = Vec::new();
     for account in &accounts {
         conns.push(Conn::open(&ctx.url, &account.token, Some(on_message.clone())).await?);

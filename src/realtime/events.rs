@@ -43,16 +43,22 @@ fn message_id(raw: &str) -> Result<MessageId, ServiceError> {
     })
 }
 
-/// Answers `result` on the ack.
-fn answer(ack: AckSender, result: Result<Value, ServiceError>) {
-    match result {
+/// Answers a malformed payload with `invalid_payload`; otherwise runs `work` on it and answers
+/// with its result.
+async fn respond<T, E, F, Fut>(ack: AckSender, payload: Result<T, E>, work: F)
+where
+    E: std::fmt::Display,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<Value, ServiceError>>,
+{
+    let payload = match payload {
+        Ok(payload) => payload,
+        Err(e) => return ack::fail(ack, "invalid_payload", &format!("malformed payload: {e}")),
+    };
+    match work(payload).await {
         Ok(fields) => ack::ok(ack, fields),
         Err(e) => ack::service_error(ack, e),
     }
-}
-
-fn bad_payload(ack: AckSender, err: impl std::fmt::Display) {
-    ack::fail(ack, "invalid_payload", &format!("malformed payload: {err}"));
 }
 
 #[derive(Deserialize)]
@@ -68,11 +74,7 @@ async fn join_room(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         state
             .app
@@ -84,8 +86,8 @@ async fn join_room(
         let joined = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
         let _ = socket.to(room).emit("user_joined", &joined).await;
         Ok(json!({ "conversation_id": id.to_string() }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 /// `leave_room {conversation_id}`: the room hears `user_left`.
@@ -95,19 +97,15 @@ async fn leave_room(
     ack: AckSender,
     Extension(me): Extension<User>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         let room = conversation_room(id);
         socket.leave(room.clone());
         let left = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
         let _ = socket.to(room).emit("user_left", &left).await;
         Ok(json!({ "conversation_id": id.to_string() }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 #[derive(Deserialize)]
@@ -125,11 +123,7 @@ async fn send_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         let (message, created) = state
             .app
@@ -137,8 +131,8 @@ async fn send_message(
             .send(&me, id, p.draft.into())
             .await?;
         Ok(json!({ "message": MessageView::from(&message), "duplicate": !created }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 #[derive(Deserialize)]
@@ -155,11 +149,7 @@ async fn edit_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
@@ -170,8 +160,8 @@ async fn edit_message(
             .edit(&me, id, message, p.content)
             .await?;
         Ok(json!({ "message": MessageView::from(&edited) }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 #[derive(Deserialize)]
@@ -187,19 +177,15 @@ async fn delete_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
         );
         let deleted = state.app.conversations.delete(&me, id, message).await?;
         Ok(json!({ "message": MessageView::from(&deleted) }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 /// `mark_read {conversation_id, message_id}`: advances the read marker; others get `messages_read`.
@@ -209,19 +195,15 @@ async fn mark_read(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
         );
         let summary = state.app.conversations.mark_read(&me, id, message).await?;
         Ok(json!({ "conversation": ConversationView::from(&summary) }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 #[derive(Deserialize)]
@@ -243,11 +225,7 @@ async fn typing(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         if !p.typing {
             if state.typing.stopped(me.id, id, None) {
@@ -271,8 +249,8 @@ async fn typing(
             }
         });
         Ok(json!({ "expires_in_ms": timeout.as_millis() as u64 }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 #[derive(Deserialize)]
@@ -287,11 +265,7 @@ async fn get_presence(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    let p = match p {
-        Ok(p) => p,
-        Err(e) => return bad_payload(ack, e),
-    };
-    let result = async {
+    respond(ack, p, |p| async move {
         let ids: Vec<UserId> = p.user_ids.into_iter().map(UserId).collect();
         let states = state.app.presence.lookup(me.id, &ids).await?;
         let users: Vec<Value> = states
@@ -301,8 +275,8 @@ async fn get_presence(
             )
             .collect();
         Ok(json!({ "users": users }))
-    };
-    answer(ack, result.await);
+    })
+    .await;
 }
 
 async fn unknown_event(Event(event): Event, ack: AckSender) {
