@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::bus::{EventBus, LocalBus};
 use crate::realtime::{self, Realtime, origin::AllowedOrigins};
 use crate::service::AccountService;
+use crate::service::audience::AudienceCache;
 use crate::service::conversations::{ConversationService, ConversationStores};
 use crate::service::groups::GroupService;
 use crate::service::login_throttle::LoginThrottle;
@@ -76,9 +77,11 @@ impl Application {
         let throttle = LoginThrottle::new(counters.clone(), &config.auth);
         let accounts = AccountService::new(stores.users.clone(), passwords, tokens, throttle);
         let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
+        let audiences = Arc::new(AudienceCache::default());
         let social = SocialService::new(
             stores.users.clone(),
             stores.friendships.clone(),
+            audiences.clone(),
             bus.clone(),
         );
         let conversation_stores = ConversationStores {
@@ -88,6 +91,7 @@ impl Application {
             conversations: stores.conversations.clone(),
             messages: stores.messages.clone(),
             counters,
+            audiences,
         };
         let conversations = Arc::new(ConversationService::new(
             conversation_stores,

@@ -9,6 +9,7 @@ use omegachat_contract::DmPolicy;
 use omegachat_contract::config::ChatConfig;
 
 use super::ServiceError;
+use super::audience::{Audience, AudienceCache};
 use super::social::relation;
 use crate::bus::{Envelope, Event, EventBus};
 use crate::domain::{
@@ -45,6 +46,7 @@ pub struct ConversationService {
     conversations: Arc<dyn ConversationStore>,
     messages: Arc<dyn MessageStore>,
     counters: Arc<dyn WindowCounters>,
+    audiences: Arc<AudienceCache>,
     bus: Arc<dyn EventBus>,
     config: ChatConfig,
 }
@@ -57,6 +59,8 @@ pub struct ConversationStores {
     pub conversations: Arc<dyn ConversationStore>,
     pub messages: Arc<dyn MessageStore>,
     pub counters: Arc<dyn WindowCounters>,
+    /// Shared with the services that change memberships and blocks (they forget entries).
+    pub audiences: Arc<AudienceCache>,
 }
 
 impl ConversationService {
@@ -68,6 +72,7 @@ impl ConversationService {
             conversations: stores.conversations,
             messages: stores.messages,
             counters: stores.counters,
+            audiences: stores.audiences,
             bus,
             config,
         }
@@ -79,7 +84,11 @@ impl ConversationService {
         me: UserId,
         id: ConversationId,
     ) -> Result<(), ServiceError> {
-        if self.conversations.is_participant(id, me).await? {
+        if self
+            .audience(id)
+            .await?
+            .is_some_and(|a| a.participants.contains(&me))
+        {
             Ok(())
         } else {
             Err(ServiceError::NotFound("conversation"))
@@ -88,7 +97,42 @@ impl ConversationService {
 
     /// Everyone in a conversation (the audience of its events).
     pub async fn participants(&self, id: ConversationId) -> Result<Vec<UserId>, ServiceError> {
-        Ok(self.conversations.participants(id).await?)
+        Ok(self
+            .audience(id)
+            .await?
+            .map(|a| a.participants.to_vec())
+            .unwrap_or_default())
+    }
+
+    /// A conversation's kind and participants, remembered between calls (see `AudienceCache`);
+    /// `None` when it does not exist.
+    pub async fn audience(&self, id: ConversationId) -> Result<Option<Audience>, ServiceError> {
+        if let Some(audience) = self.audiences.get(id) {
+            return Ok(Some(audience));
+        }
+        let epoch = self.audiences.epoch();
+        let Some(conversation) = self.conversations.get(id).await? else {
+            return Ok(None);
+        };
+        let participants = self.conversations.participants(id).await?;
+        let blocked = match (conversation.kind, participants.as_slice()) {
+            (ConversationKind::Direct, [a, b]) => {
+                relation(self.friendships.as_ref(), *a, *b).await?.blocked
+            }
+            _ => false,
+        };
+        let audience = Audience {
+            kind: conversation.kind,
+            participants: Arc::new(participants),
+            blocked,
+        };
+        self.audiences.put(id, audience.clone(), epoch);
+        Ok(Some(audience))
+    }
+
+    /// Drops what is remembered about a conversation whose members (or blocks) changed.
+    pub fn forget(&self, id: ConversationId) {
+        self.audiences.forget(id);
     }
 
     /// Opens (creating on first use) the direct conversation of `me` and `other`.
@@ -112,6 +156,7 @@ impl ConversationService {
         let id = ConversationId::direct(me.id, other);
         let existed = self.conversations.get(id).await?.is_some();
         self.conversations.ensure_direct(id, me.id, other).await?;
+        self.forget(id);
         if !existed {
             self.bus.publish(Envelope {
                 recipients: vec![me.id, other],
@@ -269,29 +314,21 @@ impl ConversationService {
             }
         };
         self.validate_draft(&draft)?;
-        let conversation = self
-            .conversations
-            .get(id)
+        let audience = self
+            .audience(id)
             .await?
             .ok_or(ServiceError::NotFound("conversation"))?;
-        let participants = self.conversations.participants(id).await?;
-        if !participants.contains(&me.id) {
+        if !audience.participants.contains(&me.id) {
             return Err(ServiceError::NotFound("conversation"));
         }
-        let recipient_id = match conversation.kind {
-            ConversationKind::Direct => {
-                let other = participants.iter().copied().find(|p| *p != me.id);
-                if let Some(other) = other {
-                    let relation = relation(self.friendships.as_ref(), me.id, other).await?;
-                    if relation.blocked {
-                        return Err(ServiceError::forbidden(
-                            "blocked",
-                            "you cannot message this user",
-                        ));
-                    }
-                }
-                other
-            }
+        if audience.blocked {
+            return Err(ServiceError::forbidden(
+                "blocked",
+                "you cannot message this user",
+            ));
+        }
+        let recipient_id = match audience.kind {
+            ConversationKind::Direct => audience.participants.iter().copied().find(|p| *p != me.id),
             ConversationKind::Group => None,
         };
         self.check_send_rate(me.id).await?;
@@ -314,7 +351,7 @@ impl ConversationService {
         let (stored, created) = self.messages.append(message).await?;
         if created {
             self.bus.publish(Envelope {
-                recipients: participants,
+                recipients: audience.participants.to_vec(),
                 event: Event::MessageCreated(stored.clone()),
             });
         }
@@ -328,7 +365,7 @@ impl ConversationService {
         id: ConversationId,
         typing: bool,
     ) -> Result<(), ServiceError> {
-        let participants = self.conversations.participants(id).await?;
+        let participants = self.participants(id).await?;
         if !participants.contains(&me) {
             return Err(ServiceError::NotFound("conversation"));
         }
@@ -396,7 +433,7 @@ impl ConversationService {
             client_msg_id: None,
         };
         let (stored, _) = self.messages.append(message).await?;
-        let participants = self.conversations.participants(id).await?;
+        let participants = self.participants(id).await?;
         self.bus.publish(Envelope {
             recipients: participants,
             event: Event::MessageCreated(stored),

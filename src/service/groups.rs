@@ -152,6 +152,7 @@ impl GroupService {
                     .await?;
             }
         }
+        self.conversations.forget(group.conversation_id);
         let name = self.display(me.id).await;
         self.conversations
             .post_system(
@@ -233,6 +234,7 @@ impl GroupService {
             ));
         }
         let added = self.groups.add_member(id, user, role).await?;
+        self.conversations.forget(group.conversation_id);
         let (actor, subject) = (self.display(me.id).await, self.display(user).await);
         self.conversations
             .post_system(
@@ -272,6 +274,7 @@ impl GroupService {
         }
         let (actor, subject) = (self.display(me.id).await, self.display(user).await);
         self.groups.remove_member(id, user).await?;
+        self.conversations.forget(group.conversation_id);
         self.bus.publish(Envelope {
             recipients: vec![user],
             event: Event::ConversationRemoved {
@@ -345,6 +348,7 @@ impl GroupService {
         }
         let name = self.display(me.id).await;
         self.groups.remove_member(id, me.id).await?;
+        self.conversations.forget(group.conversation_id);
         self.bus.publish(Envelope {
             recipients: vec![me.id],
             event: Event::ConversationRemoved {
@@ -376,6 +380,7 @@ impl GroupService {
             .participants(group.conversation_id)
             .await?;
         self.groups.delete(group.id).await?;
+        self.conversations.forget(group.conversation_id);
         tracing::info!(group_id = group.id, by = %me.id, "group deleted");
         self.bus.publish(Envelope {
             recipients,

@@ -2,6 +2,7 @@
 //! stores their data: edges call them, they call stores.
 
 pub mod accounts;
+pub mod audience;
 pub mod conversations;
 pub mod error;
 pub mod groups;

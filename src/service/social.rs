@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use super::ServiceError;
+use super::audience::AudienceCache;
 use crate::bus::{Envelope, Event, EventBus};
-use crate::domain::{Friendship, FriendshipStatus, User, UserId};
+use crate::domain::{ConversationId, Friendship, FriendshipStatus, User, UserId};
 use crate::store::UserStore;
 use crate::store::chat::FriendshipStore;
 
@@ -44,6 +45,8 @@ pub struct FriendLists {
 pub struct SocialService {
     users: Arc<dyn UserStore>,
     friendships: Arc<dyn FriendshipStore>,
+    /// Direct conversations remember whether a block stands between their two participants.
+    audiences: Arc<AudienceCache>,
     bus: Arc<dyn EventBus>,
 }
 
@@ -51,11 +54,13 @@ impl SocialService {
     pub fn new(
         users: Arc<dyn UserStore>,
         friendships: Arc<dyn FriendshipStore>,
+        audiences: Arc<AudienceCache>,
         bus: Arc<dyn EventBus>,
     ) -> Self {
         Self {
             users,
             friendships,
+            audiences,
             bus,
         }
     }
@@ -201,6 +206,8 @@ impl SocialService {
             .friendships
             .put(me.id, other.id, FriendshipStatus::Blocked)
             .await?;
+        self.audiences
+            .forget(ConversationId::direct(me.id, other.id));
         self.announce(me.id, other.id, Some(FriendshipStatus::Blocked));
         Ok(row)
     }
@@ -212,6 +219,7 @@ impl SocialService {
             return Err(ServiceError::NotFound("block"));
         }
         self.friendships.delete(me.id, other).await?;
+        self.audiences.forget(ConversationId::direct(me.id, other));
         self.announce(me.id, other, None);
         Ok(())
     }
