@@ -8,10 +8,12 @@
 //! previous commit was running, so a lone message is written at once.
 
 use sqlx::types::Json;
-use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::domain::Message;
+use crate::domain::{ConversationId, Message, MessageId};
 use crate::store::StoreError;
 use crate::store::rows::MessageRow;
 
@@ -72,15 +74,20 @@ async fn run(pool: SqlitePool, mut pending: mpsc::Receiver<(Message, Reply)>) {
 }
 
 /// Writes `messages` in one transaction; each result says whether it was new.
+///
+/// Every statement is a round trip to sqlx's SQLite worker thread, and those hand-offs, not SQLite,
+/// were most of the cost of a send (BENCHMARKS.md). So the whole batch is one multi-row INSERT and
+/// one UPDATE of the conversations' newest message; only a resent `client_msg_id` costs a read.
 async fn write(
     pool: &SqlitePool,
     messages: &[Message],
 ) -> Result<Vec<(Message, bool)>, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let inserted = insert_all(&mut tx, messages).await?;
     let mut results = Vec::with_capacity(messages.len());
     for message in messages {
-        let result = match insert(&mut tx, message).await? {
-            Some(stored) => (stored, true),
+        let result = match inserted.get(&message.message_id) {
+            Some(stored) => (stored.clone(), true),
             // Its (sender, client_msg_id) is taken: by an earlier send, or earlier in this very
             // batch (the transaction sees its own writes). Answer with the stored message.
             None => (
@@ -92,8 +99,77 @@ async fn write(
         };
         results.push(result);
     }
+    advance_conversations(&mut tx, inserted.values()).await?;
     tx.commit().await?;
     Ok(results)
+}
+
+/// Inserts every message whose client id is unused; returns the stored ones by id.
+async fn insert_all(
+    conn: &mut SqliteConnection,
+    messages: &[Message],
+) -> Result<HashMap<MessageId, Message>, StoreError> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO messages (conversation_id, message_id, message_ts, sender_id, recipient_id, content, media_urls,
+                               message_type, status, timestamp, edited, edited_timestamp, deleted, metadata, client_msg_id) ",
+    );
+    query.push_values(messages, |mut row, m| {
+        row.push_bind(m.conversation_id.to_string())
+            .push_bind(m.message_id.to_string())
+            .push_bind(m.message_id.ticks())
+            .push_bind(m.sender_id.0)
+            .push_bind(m.recipient_id.map(|u| u.0))
+            .push_bind(m.content.clone())
+            .push_bind(Json(m.media_urls.clone()))
+            .push_bind(m.message_type.as_str())
+            .push_bind(m.status.clone())
+            .push_bind(m.timestamp)
+            .push_bind(m.edited)
+            .push_bind(m.edited_timestamp)
+            .push_bind(m.deleted)
+            .push_bind(Json(m.metadata.clone()))
+            .push_bind(m.client_msg_id.clone());
+    });
+    query.push(" ON CONFLICT DO NOTHING RETURNING *");
+    let rows: Vec<MessageRow> = query.build_query_as().fetch_all(&mut *conn).await?;
+    let mut stored = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let message = Message::try_from(row)?;
+        stored.insert(message.message_id, message);
+    }
+    Ok(stored)
+}
+
+/// Makes each conversation's newest inserted message its last message (never moving it back).
+async fn advance_conversations<'a>(
+    conn: &mut SqliteConnection,
+    inserted: impl Iterator<Item = &'a Message>,
+) -> Result<(), StoreError> {
+    let mut newest: HashMap<ConversationId, &Message> = HashMap::new();
+    for message in inserted {
+        let entry = newest.entry(message.conversation_id).or_insert(message);
+        if message.message_id.ticks() > entry.message_id.ticks() {
+            *entry = message;
+        }
+    }
+    if newest.is_empty() {
+        return Ok(());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "UPDATE conversations SET last_message_id = v.column2, last_message_ts = v.column3, updated_at = v.column4 FROM (",
+    );
+    query.push_values(newest.values(), |mut row, m| {
+        row.push_bind(m.conversation_id.to_string())
+            .push_bind(m.message_id.to_string())
+            .push_bind(m.message_id.ticks())
+            .push_bind(m.timestamp);
+    });
+    query.push(
+        ") AS v WHERE conversations.conversation_id = v.column1
+           AND COALESCE(conversations.last_message_ts, 0) <= v.column3",
+    );
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 async fn find_by_client_id(
@@ -110,49 +186,4 @@ async fn find_by_client_id(
             .fetch_optional(conn)
             .await?;
     row.map(Message::try_from).transpose()
-}
-
-/// Inserts the message and makes it its conversation's newest; `None` when its client id was
-/// already used by its sender (one statement in the common case, no read before the write).
-async fn insert(
-    conn: &mut SqliteConnection,
-    message: &Message,
-) -> Result<Option<Message>, StoreError> {
-    let row: Option<MessageRow> = sqlx::query_as(
-        "INSERT INTO messages (conversation_id, message_id, message_ts, sender_id, recipient_id, content, media_urls,
-                               message_type, status, timestamp, edited, edited_timestamp, deleted, metadata, client_msg_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT DO NOTHING RETURNING *",
-    )
-    .bind(message.conversation_id.to_string())
-    .bind(message.message_id.to_string())
-    .bind(message.message_id.ticks())
-    .bind(message.sender_id.0)
-    .bind(message.recipient_id.map(|u| u.0))
-    .bind(&message.content)
-    .bind(Json(&message.media_urls))
-    .bind(message.message_type.as_str())
-    .bind(&message.status)
-    .bind(message.timestamp)
-    .bind(message.edited)
-    .bind(message.edited_timestamp)
-    .bind(message.deleted)
-    .bind(Json(&message.metadata))
-    .bind(&message.client_msg_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    sqlx::query(
-        "UPDATE conversations SET last_message_id = ?2, last_message_ts = ?3, updated_at = ?4
-         WHERE conversation_id = ?1 AND COALESCE(last_message_ts, 0) <= ?3",
-    )
-    .bind(message.conversation_id.to_string())
-    .bind(message.message_id.to_string())
-    .bind(message.message_id.ticks())
-    .bind(message.timestamp)
-    .execute(&mut *conn)
-    .await?;
-    row.try_into().map(Some)
 }
