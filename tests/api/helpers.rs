@@ -295,3 +295,44 @@ pub async fn error_of(response: Response) -> (StatusCode, Value) {
     );
     (status, error)
 }
+
+/// Sends a text message over REST, asserting it was stored; returns the message.
+pub async fn send(app: &TestApp, user: &TestUser, conversation: &str, content: &str) -> Value {
+    let path = format!("/api/conversations/{conversation}/messages");
+    app.expect(
+        StatusCode::CREATED,
+        reqwest::Method::POST,
+        &path,
+        &user.token,
+        Some(json!({"content": content})),
+    )
+    .await
+}
+
+/// A page of history over REST (`query` like `?limit=3`).
+pub async fn history(
+    app: &TestApp,
+    user: &TestUser,
+    conversation: &str,
+    query: &str,
+) -> Vec<Value> {
+    let path = format!("/api/conversations/{conversation}/messages{query}");
+    let body = app
+        .expect(
+            StatusCode::OK,
+            reqwest::Method::GET,
+            &path,
+            &user.token,
+            None,
+        )
+        .await;
+    body.as_array().unwrap().clone()
+}
+
+/// The contents of a list of messages, in order.
+pub fn contents(messages: &[Value]) -> Vec<&str> {
+    messages
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect()
+}

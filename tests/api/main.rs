@@ -6,8 +6,10 @@ mod node_client;
 mod socket_client;
 
 mod accounts;
-mod chat;
 mod daemon;
+mod friends;
+mod groups;
+mod messages;
 mod profiles;
 mod realtime;
 mod throttling;

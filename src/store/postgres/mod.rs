@@ -1,7 +1,11 @@
 //! The scaled-out engine for accounts: a PostgreSQL server shared by every omegachatd node.
 
 mod chat;
+mod conversations;
+mod friendships;
+mod groups;
 mod keys;
+mod messages;
 mod users;
 
 use std::sync::Arc;

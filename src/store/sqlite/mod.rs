@@ -1,8 +1,12 @@
 //! The embedded engine: one SQLite file, no server.
 
 mod chat;
+mod conversations;
+mod friendships;
 mod group_commit;
+mod groups;
 mod keys;
+mod messages;
 mod users;
 
 use std::path::Path;

@@ -1,238 +1,20 @@
-//! Friends, groups, conversations and messages over REST.
+//! Direct conversations and messages over REST: history, idempotent sends, unread counts, bad input.
 
 use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Engine, TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{Engine, contents, history, send, spawn_app, spawn_app_with};
 use crate::on_every_engine;
 
 on_every_engine!(
-    friends_request_accept_and_block,
     a_direct_conversation_is_one_per_pair_and_carries_messages_both_ways,
     resending_a_client_msg_id_stores_nothing_twice,
     history_pages_before_and_after_a_message,
     unread_counts_follow_the_read_marker_and_flags_order_the_list,
-    a_group_tells_its_story_and_respects_roles,
     bad_messages_are_refused_and_sending_is_rate_limited,
-    direct_messages_can_be_limited_to_friends,
     concurrent_sends_and_other_writes_all_succeed,
 );
-
-async fn dm(app: &TestApp, from: &TestUser, to: &TestUser) -> String {
-    let body = app
-        .expect(
-            StatusCode::OK,
-            Method::POST,
-            "/api/conversations/direct",
-            &from.token,
-            Some(json!({"user_id": to.id})),
-        )
-        .await;
-    body["conversation_id"].as_str().unwrap().to_owned()
-}
-
-async fn send(app: &TestApp, user: &TestUser, conversation: &str, content: &str) -> Value {
-    let path = format!("/api/conversations/{conversation}/messages");
-    app.expect(
-        StatusCode::CREATED,
-        Method::POST,
-        &path,
-        &user.token,
-        Some(json!({"content": content})),
-    )
-    .await
-}
-
-async fn history(app: &TestApp, user: &TestUser, conversation: &str, query: &str) -> Vec<Value> {
-    let path = format!("/api/conversations/{conversation}/messages{query}");
-    let body = app
-        .expect(StatusCode::OK, Method::GET, &path, &user.token, None)
-        .await;
-    body.as_array().unwrap().clone()
-}
-
-fn contents(messages: &[Value]) -> Vec<&str> {
-    messages
-        .iter()
-        .map(|m| m["content"].as_str().unwrap())
-        .collect()
-}
-
-async fn friends_request_accept_and_block(engine: Engine) {
-    let app = spawn_app(engine).await;
-    let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
-
-    let row = app
-        .expect(
-            StatusCode::CREATED,
-            Method::POST,
-            "/api/friends/requests",
-            &ann.token,
-            Some(json!({"user_id": ben.id})),
-        )
-        .await;
-    assert_eq!(row["status"], "pending");
-    app.expect(
-        StatusCode::CONFLICT,
-        Method::POST,
-        "/api/friends/requests",
-        &ann.token,
-        Some(json!({"user_id": ben.id})),
-    )
-    .await;
-    let lists = app
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            "/api/friends",
-            &ben.token,
-            None,
-        )
-        .await;
-    assert_eq!(lists["incoming"][0]["requester_id"], ann.id);
-    let lists = app
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            "/api/friends",
-            &ann.token,
-            None,
-        )
-        .await;
-    assert_eq!(lists["outgoing"][0]["addressee_id"], ben.id);
-
-    let accepted = app
-        .expect(
-            StatusCode::OK,
-            Method::POST,
-            &format!("/api/friends/requests/{}/accept", ann.id),
-            &ben.token,
-            None,
-        )
-        .await;
-    assert_eq!(accepted["status"], "accepted");
-    for user in [&ann, &ben] {
-        let lists = app
-            .expect(
-                StatusCode::OK,
-                Method::GET,
-                "/api/friends",
-                &user.token,
-                None,
-            )
-            .await;
-        assert_eq!(lists["friends"].as_array().unwrap().len(), 1);
-    }
-    app.expect(
-        StatusCode::CONFLICT,
-        Method::POST,
-        "/api/friends/requests",
-        &ben.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-
-    // A block ends the friendship and stops requests and direct messages both ways.
-    app.expect(
-        StatusCode::OK,
-        Method::PUT,
-        &format!("/api/friends/{}/block", ben.id),
-        &ann.token,
-        None,
-    )
-    .await;
-    let lists = app
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            "/api/friends",
-            &ann.token,
-            None,
-        )
-        .await;
-    assert_eq!(lists["friends"].as_array().unwrap().len(), 0);
-    assert_eq!(lists["blocked"][0]["addressee_id"], ben.id);
-    let lists = app
-        .expect(
-            StatusCode::OK,
-            Method::GET,
-            "/api/friends",
-            &ben.token,
-            None,
-        )
-        .await;
-    assert_eq!(
-        lists["blocked"].as_array().unwrap().len(),
-        0,
-        "the blocked user is not told"
-    );
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::POST,
-        "/api/friends/requests",
-        &ben.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::POST,
-        "/api/conversations/direct",
-        &ben.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-
-    app.expect(
-        StatusCode::NO_CONTENT,
-        Method::DELETE,
-        &format!("/api/friends/{}/block", ben.id),
-        &ann.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::CREATED,
-        Method::POST,
-        "/api/friends/requests",
-        &ben.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::NO_CONTENT,
-        Method::DELETE,
-        &format!("/api/friends/requests/{}", ann.id),
-        &ben.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::NOT_FOUND,
-        Method::POST,
-        &format!("/api/friends/requests/{}/accept", ben.id),
-        &ann.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::BAD_REQUEST,
-        Method::POST,
-        "/api/friends/requests",
-        &ann.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::NOT_FOUND,
-        Method::POST,
-        "/api/friends/requests",
-        &ann.token,
-        Some(json!({"user_id": 999_999})),
-    )
-    .await;
-}
 
 async fn a_direct_conversation_is_one_per_pair_and_carries_messages_both_ways(engine: Engine) {
     let app = spawn_app(engine).await;
@@ -241,14 +23,14 @@ async fn a_direct_conversation_is_one_per_pair_and_carries_messages_both_ways(en
         app.signed_up("ben").await,
         app.signed_up("cid").await,
     );
-    let id = dm(&app, &ann, &ben).await;
+    let id = app.direct(&ann, &ben).await;
     assert_eq!(
-        dm(&app, &ann, &ben).await,
+        app.direct(&ann, &ben).await,
         id,
         "opening again gives the same conversation"
     );
-    assert_eq!(dm(&app, &ben, &ann).await, id, "from either side");
-    assert_ne!(dm(&app, &ann, &cid).await, id);
+    assert_eq!(app.direct(&ben, &ann).await, id, "from either side");
+    assert_ne!(app.direct(&ann, &cid).await, id);
 
     let first = send(&app, &ann, &id, "hi ben").await;
     assert_eq!(first["sender_id"], ann.id);
@@ -348,7 +130,7 @@ async fn a_direct_conversation_is_one_per_pair_and_carries_messages_both_ways(en
 async fn resending_a_client_msg_id_stores_nothing_twice(engine: Engine) {
     let app = spawn_app(engine).await;
     let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
-    let id = dm(&app, &ann, &ben).await;
+    let id = app.direct(&ann, &ben).await;
     let path = format!("/api/conversations/{id}/messages");
     let body = json!({"client_msg_id": "c-1", "content": "once"});
     let first = app
@@ -398,7 +180,7 @@ async fn resending_a_client_msg_id_stores_nothing_twice(engine: Engine) {
 async fn history_pages_before_and_after_a_message(engine: Engine) {
     let app = spawn_app(engine).await;
     let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
-    let id = dm(&app, &ann, &ben).await;
+    let id = app.direct(&ann, &ben).await;
     let mut ids = Vec::new();
     for i in 0..7 {
         ids.push(
@@ -458,8 +240,8 @@ async fn unread_counts_follow_the_read_marker_and_flags_order_the_list(engine: E
         app.signed_up("ben").await,
         app.signed_up("cid").await,
     );
-    let with_ben = dm(&app, &ann, &ben).await;
-    let with_cid = dm(&app, &ann, &cid).await;
+    let with_ben = app.direct(&ann, &ben).await;
+    let with_cid = app.direct(&ann, &cid).await;
     send(&app, &ben, &with_ben, "one").await;
     let last = send(&app, &ben, &with_ben, "two").await;
     send(&app, &cid, &with_cid, "newest").await;
@@ -571,199 +353,10 @@ async fn unread_counts_follow_the_read_marker_and_flags_order_the_list(engine: E
     .await;
 }
 
-async fn a_group_tells_its_story_and_respects_roles(engine: Engine) {
-    let app = spawn_app(engine).await;
-    let (ann, ben, cid, dan) = (
-        app.signed_up("ann").await,
-        app.signed_up("ben").await,
-        app.signed_up("cid").await,
-        app.signed_up("dan").await,
-    );
-    let group = app
-        .expect(
-            StatusCode::CREATED,
-            Method::POST,
-            "/api/groups",
-            &ann.token,
-            Some(json!({"name": "Hikers", "member_ids": [ben.id, cid.id]})),
-        )
-        .await;
-    let (gid, conv) = (
-        group["id"].as_i64().unwrap(),
-        group["conversation_id"].as_str().unwrap().to_owned(),
-    );
-    assert_eq!(group["members"].as_array().unwrap().len(), 3);
-    assert_eq!(group["members"][0]["role"], "owner");
-    let g = |suffix: &str| format!("/api/groups/{gid}{suffix}");
-
-    app.expect(StatusCode::NOT_FOUND, Method::GET, &g(""), &dan.token, None)
-        .await;
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::PATCH,
-        &g(""),
-        &ben.token,
-        Some(json!({"name": "Mine"})),
-    )
-    .await;
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::POST,
-        &g("/members"),
-        &ben.token,
-        Some(json!({"user_id": dan.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::OK,
-        Method::PATCH,
-        &g(&format!("/members/{}", ben.id)),
-        &ann.token,
-        Some(json!({"role": "admin"})),
-    )
-    .await;
-    app.expect(
-        StatusCode::OK,
-        Method::PATCH,
-        &g(""),
-        &ben.token,
-        Some(json!({"name": "Hill walkers"})),
-    )
-    .await;
-    app.expect(
-        StatusCode::CREATED,
-        Method::POST,
-        &g("/members"),
-        &ben.token,
-        Some(json!({"user_id": dan.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::CONFLICT,
-        Method::POST,
-        &g("/members"),
-        &ben.token,
-        Some(json!({"user_id": dan.id})),
-    )
-    .await;
-
-    send(&app, &cid, &conv, "hello all").await;
-    app.expect(
-        StatusCode::NO_CONTENT,
-        Method::DELETE,
-        &g(&format!("/members/{}", cid.id)),
-        &ben.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::NOT_FOUND,
-        Method::GET,
-        &format!("/api/conversations/{conv}/messages"),
-        &cid.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::NOT_FOUND,
-        Method::POST,
-        &format!("/api/conversations/{conv}/messages"),
-        &cid.token,
-        Some(json!({"content": "still here?"})),
-    )
-    .await;
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::DELETE,
-        &g(&format!("/members/{}", ann.id)),
-        &ben.token,
-        None,
-    )
-    .await;
-
-    // An admin may delete another member's message.
-    let dans = send(&app, &dan, &conv, "spam").await;
-    let path = format!(
-        "/api/conversations/{conv}/messages/{}",
-        dans["message_id"].as_str().unwrap()
-    );
-    app.expect(StatusCode::OK, Method::DELETE, &path, &ben.token, None)
-        .await;
-
-    let story: Vec<Value> = history(&app, &ann, &conv, "")
-        .await
-        .into_iter()
-        .rev()
-        .collect();
-    let events: Vec<&str> = story
-        .iter()
-        .filter(|m| m["message_type"] == "system")
-        .map(|m| m["metadata"]["event"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        events,
-        [
-            "group_created",
-            "group_renamed",
-            "member_added",
-            "member_removed"
-        ]
-    );
-    assert!(
-        story
-            .iter()
-            .any(|m| m["content"] == "ben renamed the group to Hill walkers"),
-        "{story:?}"
-    );
-
-    // The owner leaving hands ownership to the admin.
-    app.expect(
-        StatusCode::NO_CONTENT,
-        Method::POST,
-        &g("/leave"),
-        &ann.token,
-        None,
-    )
-    .await;
-    let detail = app
-        .expect(StatusCode::OK, Method::GET, &g(""), &ben.token, None)
-        .await;
-    let ben_role = detail["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user_id"] == ben.id)
-        .unwrap()["role"]
-        .clone();
-    assert_eq!(ben_role, "owner");
-    app.expect(
-        StatusCode::FORBIDDEN,
-        Method::DELETE,
-        &g(""),
-        &dan.token,
-        None,
-    )
-    .await;
-    app.expect(
-        StatusCode::NO_CONTENT,
-        Method::DELETE,
-        &g(""),
-        &ben.token,
-        None,
-    )
-    .await;
-    app.expect(StatusCode::NOT_FOUND, Method::GET, &g(""), &ben.token, None)
-        .await;
-    let list = app
-        .expect(StatusCode::OK, Method::GET, "/api/groups", &dan.token, None)
-        .await;
-    assert!(list.as_array().unwrap().is_empty());
-}
-
 async fn bad_messages_are_refused_and_sending_is_rate_limited(engine: Engine) {
     let app = spawn_app_with(engine, |c| c.chat.sends_per_user_per_minute = 3).await;
     let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
-    let id = dm(&app, &ann, &ben).await;
+    let id = app.direct(&ann, &ben).await;
     let path = format!("/api/conversations/{id}/messages");
     for (body, field) in [
         (json!({"content": "x".repeat(16 * 1024 + 1)}), "content"),
@@ -823,41 +416,6 @@ async fn bad_messages_are_refused_and_sending_is_rate_limited(engine: Engine) {
     );
 }
 
-async fn direct_messages_can_be_limited_to_friends(engine: Engine) {
-    let app = spawn_app_with(engine, |c| {
-        c.chat.dm_policy = omegachat_contract::DmPolicy::Friends
-    })
-    .await;
-    let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
-    let refused = app
-        .expect(
-            StatusCode::FORBIDDEN,
-            Method::POST,
-            "/api/conversations/direct",
-            &ann.token,
-            Some(json!({"user_id": ben.id})),
-        )
-        .await;
-    assert_eq!(refused["error"]["code"], "not_friends");
-    app.expect(
-        StatusCode::CREATED,
-        Method::POST,
-        "/api/friends/requests",
-        &ann.token,
-        Some(json!({"user_id": ben.id})),
-    )
-    .await;
-    app.expect(
-        StatusCode::OK,
-        Method::POST,
-        "/api/friends/requests",
-        &ben.token,
-        Some(json!({"user_id": ann.id})),
-    )
-    .await;
-    dm(&app, &ann, &ben).await;
-}
-
 async fn concurrent_sends_and_other_writes_all_succeed(engine: Engine) {
     let app = spawn_app(engine).await;
     let mut pairs = Vec::new();
@@ -866,7 +424,7 @@ async fn concurrent_sends_and_other_writes_all_succeed(engine: Engine) {
             app.signed_up(&format!("writer{i}")).await,
             app.signed_up(&format!("reader{i}")).await,
         );
-        let conversation = dm(&app, &a, &b).await;
+        let conversation = app.direct(&a, &b).await;
         pairs.push((a, b, conversation));
     }
     // Sends batch into shared commits while profile edits and read markers write beside them.

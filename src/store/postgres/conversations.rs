@@ -1,0 +1,185 @@
+//! Conversations and each participant's view of them in PostgreSQL (`PgChatStore`).
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::chat::PgChatStore;
+use crate::domain::{
+    Conversation, ConversationFlags, ConversationId, ConversationSummary, MessageId, UserId,
+};
+use crate::store::StoreError;
+use crate::store::chat::{ConversationStore, MessageStore};
+use crate::store::rows::{ConversationRow, SummaryRow};
+
+/// Columns of a conversation summary; unread counts stop at 1000 so one query stays cheap.
+const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.archived, uc.pinned,
+       (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
+                              WHERE m.conversation_id = c.conversation_id AND m.message_ts > uc.last_read_message_ts
+                                AND m.sender_id <> uc.user_id AND NOT m.deleted LIMIT 1000) AS unread) AS unread_count
+  FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id";
+
+impl PgChatStore {
+    async fn with_last_messages(
+        &self,
+        rows: Vec<SummaryRow>,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let last = match row.last_message_ref() {
+                Some((conversation, id)) => MessageStore::get(self, conversation, id).await?,
+                None => None,
+            };
+            out.push(row.into_summary(last)?);
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl ConversationStore for PgChatStore {
+    /// The direct conversation `id` of `a` and `b`, created with both as participants if new.
+    async fn ensure_direct(
+        &self,
+        id: ConversationId,
+        a: UserId,
+        b: UserId,
+    ) -> Result<Conversation, StoreError> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO conversations (conversation_id, conversation_type, created_at, updated_at)
+             VALUES ($1, 'direct', $2, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for user in [a, b] {
+            sqlx::query(
+                "INSERT INTO user_conversations (user_id, conversation_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(user.0)
+            .bind(id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let row: ConversationRow =
+            sqlx::query_as("SELECT * FROM conversations WHERE conversation_id = $1")
+                .bind(id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    /// The conversation with this id.
+    async fn get(&self, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
+        let row: Option<ConversationRow> =
+            sqlx::query_as("SELECT * FROM conversations WHERE conversation_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Conversation::try_from).transpose()
+    }
+
+    /// Everyone taking part.
+    async fn participants(&self, id: ConversationId) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM user_conversations WHERE conversation_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
+    /// Whether `user` takes part.
+    async fn is_participant(&self, id: ConversationId, user: UserId) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM user_conversations WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// `user`'s conversations: pinned first, then by last activity.
+    async fn summaries(
+        &self,
+        user: UserId,
+        archived: bool,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE uc.user_id = $1 AND uc.archived = $2
+             ORDER BY uc.pinned DESC, COALESCE(c.last_message_ts, 0) DESC, c.created_at DESC LIMIT 500"
+        );
+        let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+            .bind(user.0)
+            .bind(archived)
+            .fetch_all(&self.pool)
+            .await?;
+        self.with_last_messages(rows).await
+    }
+
+    /// One conversation as `user` sees it.
+    async fn summary(
+        &self,
+        user: UserId,
+        id: ConversationId,
+    ) -> Result<Option<ConversationSummary>, StoreError> {
+        let sql = format!("{SUMMARY_SELECT} WHERE uc.user_id = $1 AND uc.conversation_id = $2");
+        let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+            .bind(user.0)
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(self.with_last_messages(rows).await?.pop())
+    }
+
+    /// Sets the flags present in `flags`.
+    async fn set_flags(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        flags: ConversationFlags,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE user_conversations
+             SET muted = COALESCE($3, muted), archived = COALESCE($4, archived), pinned = COALESCE($5, pinned)
+             WHERE user_id = $1 AND conversation_id = $2",
+        )
+        .bind(user.0)
+        .bind(id.to_string())
+        .bind(flags.muted)
+        .bind(flags.archived)
+        .bind(flags.pinned)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Moves `user`'s read marker forward to `message`; never backwards.
+    async fn mark_read(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE user_conversations SET last_read_message_id = $3, last_read_message_ts = $4
+             WHERE user_id = $1 AND conversation_id = $2 AND last_read_message_ts < $4",
+        )
+        .bind(user.0)
+        .bind(id.to_string())
+        .bind(message.to_string())
+        .bind(message.ticks())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,97 @@
+//! Messages in SQLite (`SqliteChatStore`).
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::chat::SqliteChatStore;
+use crate::domain::{ConversationId, HistoryPage, Message, MessageId};
+use crate::store::StoreError;
+use crate::store::chat::MessageStore;
+use crate::store::rows::MessageRow;
+
+#[async_trait]
+impl MessageStore for SqliteChatStore {
+    /// Stores `message` and makes it its conversation's newest, unless its client id was seen.
+    async fn append(&self, message: Message) -> Result<(Message, bool), StoreError> {
+        // Batched with concurrent appends into one commit: see `group_commit`.
+        self.writer.append(message).await
+    }
+
+    /// One message.
+    async fn get(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let row: Option<MessageRow> =
+            sqlx::query_as("SELECT * FROM messages WHERE conversation_id = ?1 AND message_id = ?2")
+                .bind(conversation.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Message::try_from).transpose()
+    }
+
+    /// A page of history.
+    async fn history(
+        &self,
+        conversation: ConversationId,
+        page: HistoryPage,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError> {
+        let (condition, order, cursor) = match page {
+            HistoryPage::Latest => ("1 = 1", "DESC", None),
+            HistoryPage::Before(id) => ("(message_ts, message_id) < (?3, ?4)", "DESC", Some(id)),
+            HistoryPage::After(id) => ("(message_ts, message_id) > (?3, ?4)", "ASC", Some(id)),
+        };
+        let sql = format!(
+            "SELECT * FROM messages WHERE conversation_id = ?1 AND {condition}
+             ORDER BY message_ts {order}, message_id {order} LIMIT ?2"
+        );
+        let mut query = sqlx::query_as(&sql)
+            .bind(conversation.to_string())
+            .bind(i64::from(limit));
+        if let Some(id) = cursor {
+            query = query.bind(id.ticks()).bind(id.to_string());
+        }
+        let rows: Vec<MessageRow> = query.fetch_all(&self.pool).await?;
+        rows.into_iter().map(Message::try_from).collect()
+    }
+
+    /// Replaces the content and marks the message edited.
+    async fn edit(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+        content: &str,
+    ) -> Result<Message, StoreError> {
+        let row: MessageRow = sqlx::query_as(
+            "UPDATE messages SET content = ?3, edited = TRUE, edited_timestamp = ?4
+             WHERE conversation_id = ?1 AND message_id = ?2 RETURNING *",
+        )
+        .bind(conversation.to_string())
+        .bind(id.to_string())
+        .bind(content)
+        .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
+    }
+
+    /// Soft-deletes: clears content, media and metadata, keeps the row.
+    async fn delete(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<Message, StoreError> {
+        let row: MessageRow = sqlx::query_as(
+            "UPDATE messages SET content = '', media_urls = '[]', metadata = '{}', deleted = TRUE
+             WHERE conversation_id = ?1 AND message_id = ?2 RETURNING *",
+        )
+        .bind(conversation.to_string())
+        .bind(id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
+    }
+}
