@@ -282,23 +282,22 @@ impl ConversationService {
 
     /// Users who share a direct conversation with `me` and are not blocked either way.
     pub async fn direct_peers(&self, me: UserId) -> Result<Vec<UserId>, ServiceError> {
-        let mut peers = Vec::new();
-        for archived in [false, true] {
-            for summary in self.conversations.summaries(me, archived).await? {
-                if summary.conversation.kind != ConversationKind::Direct {
-                    continue;
+        let blocked: Vec<UserId> = self
+            .friendships
+            .list_for(me)
+            .await?
+            .into_iter()
+            .filter(|f| f.status == crate::domain::FriendshipStatus::Blocked)
+            .map(|f| {
+                if f.requester_id == me {
+                    f.addressee_id
+                } else {
+                    f.requester_id
                 }
-                for peer in self
-                    .conversations
-                    .participants(summary.conversation.id)
-                    .await?
-                {
-                    if peer != me && !relation(self.friendships.as_ref(), me, peer).await?.blocked {
-                        peers.push(peer);
-                    }
-                }
-            }
-        }
+            })
+            .collect();
+        let mut peers = self.conversations.direct_peers(me).await?;
+        peers.retain(|p| !blocked.contains(p));
         Ok(peers)
     }
 }

@@ -93,6 +93,20 @@ impl ConversationStore for PgChatStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
+    /// The other participant of each of `user`'s direct conversations.
+    async fn direct_peers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT peer.user_id FROM user_conversations mine
+             JOIN conversations c ON c.conversation_id = mine.conversation_id AND c.conversation_type = 'direct'
+             JOIN user_conversations peer ON peer.conversation_id = mine.conversation_id AND peer.user_id <> mine.user_id
+             WHERE mine.user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     /// Whether `user` takes part.
     async fn is_participant(&self, id: ConversationId, user: UserId) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
