@@ -174,6 +174,7 @@ impl Application {
             async move {
                 shutdown.await;
                 tracing::info!("shutting down: no longer accepting connections");
+                crate::systemd::stopping();
                 // Upgraded WebSockets are no longer HTTP requests the server waits for: close them.
                 io.close().await;
                 // notify_one stores a permit, so the grace timer starts even if it is not yet waiting.
@@ -181,6 +182,8 @@ impl Application {
             }
         };
         tracing::info!("listening on http://{local_addr}");
+        crate::systemd::ready();
+        let watchdog = crate::systemd::spawn_watchdog(self.stores.health.clone());
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -194,6 +197,9 @@ impl Application {
             }
         };
         self.realtime.delivery.abort();
+        if let Some(watchdog) = watchdog {
+            watchdog.abort();
+        }
         self.stores.health.close().await;
         tracing::info!("stopped");
         outcome

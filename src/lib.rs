@@ -10,6 +10,7 @@ pub mod http;
 pub mod realtime;
 pub mod service;
 pub mod store;
+pub mod systemd;
 pub mod telemetry;
 pub mod wire;
 

@@ -4,6 +4,7 @@
 mod helpers;
 mod node_client;
 mod socket_client;
+mod systemd;
 
 mod accounts;
 mod daemon;
