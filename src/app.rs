@@ -55,6 +55,8 @@ pub enum StartupError {
     Service(#[from] crate::service::ServiceError),
     #[error("the server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot install the SIGINT/SIGTERM handlers: {0}")]
+    Signals(std::io::Error),
 }
 
 /// A bound, ready-to-run daemon. Tests build one on port 0 and read [`Application::local_addr`].

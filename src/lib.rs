@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bus;
+pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod realtime;

@@ -1,22 +1,10 @@
 //! `omegachatd`: loads the configuration, then serves until SIGINT/SIGTERM.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use omegachatd::{Application, telemetry};
-
-/// The OmegaChat daemon: REST API, real-time endpoint and web app on one listener.
-#[derive(Parser)]
-#[command(version, about)]
-struct Args {
-    /// Configuration file (default: $OMEGACHAT_CONFIG, ./omegachat.toml, /etc/omegachat/omegachat.toml).
-    #[arg(short, long, value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Validate the configuration and exit: 0 when valid, 2 when not.
-    #[arg(long)]
-    check_config: bool,
-}
+use omegachatd::cli::Args;
+use omegachatd::{Application, StartupError, telemetry};
 
 /// Exit status for a configuration the daemon refuses.
 const EXIT_BAD_CONFIG: u8 = 2;
@@ -54,8 +42,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
         let app = Application::build(loaded.config).await?;
-        app.run_until(shutdown_signal()).await
+        app.run_until(shutdown).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,19 +69,18 @@ fn return_large_allocations_to_the_system() {
     }
 }
 
-/// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Installs the SIGINT/SIGTERM handlers now and returns a future that completes on the first one.
+///
+/// Installed before the daemon tells systemd it is ready: a stop requested right after READY=1 must
+/// meet a handler (and a graceful shutdown), not the default action that kills the process.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(e) => {
-            tracing::error!("cannot listen for SIGTERM ({e}); stop the daemon with SIGINT");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT"),
+            _ = term.recv() => tracing::info!("received SIGTERM"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("received SIGINT"),
-        _ = term.recv() => tracing::info!("received SIGTERM"),
-    }
+    })
 }

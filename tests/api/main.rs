@@ -2,6 +2,7 @@
 //! One test binary (faster to link); stories grouped by capability.
 
 mod helpers;
+mod man_pages;
 mod node_client;
 mod socket_client;
 mod systemd;

@@ -1,0 +1,23 @@
+//! omegachatd's command line, shared by the binary and the man page generator (`man/omegachatd.8`).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The OmegaChat daemon: REST API, real-time endpoint and web app on one listener.
+#[derive(Parser, Debug)]
+#[command(
+    name = "omegachatd",
+    version,
+    about,
+    after_help = "Configuration: omegachat.toml(5). Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), \
+                  1 when the daemon fails, 2 for an invalid configuration."
+)]
+pub struct Args {
+    /// Configuration file (default: $OMEGACHAT_CONFIG, ./omegachat.toml, /etc/omegachat/omegachat.toml).
+    #[arg(short, long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Validate the configuration and exit: 0 when valid, 2 when not.
+    #[arg(long)]
+    pub check_config: bool,
+}
