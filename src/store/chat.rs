@@ -93,8 +93,6 @@ pub trait ConversationStore: Send + Sync {
     async fn participants(&self, id: ConversationId) -> Result<Vec<UserId>, StoreError>;
     /// The other participant of each of `user`'s direct conversations.
     async fn direct_peers(&self, user: UserId) -> Result<Vec<UserId>, StoreError>;
-    /// Whether `user` takes part.
-    async fn is_participant(&self, id: ConversationId, user: UserId) -> Result<bool, StoreError>;
     /// `user`'s conversations with unread counts and last messages: pinned first, then by last
     /// activity; archived ones only when asked.
     async fn summaries(

@@ -107,18 +107,6 @@ impl ConversationStore for PgChatStore {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
-    /// Whether `user` takes part.
-    async fn is_participant(&self, id: ConversationId, user: UserId) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM user_conversations WHERE conversation_id = $1 AND user_id = $2",
-        )
-        .bind(id.to_string())
-        .bind(user.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
-    }
-
     /// `user`'s conversations: pinned first, then by last activity.
     async fn summaries(
         &self,
