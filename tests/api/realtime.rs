@@ -424,7 +424,9 @@ async fn bad_input_gets_an_error_ack_and_the_connection_stays(engine: Engine) {
             send_payload(&conv, "huge", &"x".repeat(70 * 1024))
         ])
     ));
-    let Closed::ByServer(_) = socket.closed_by_server(Duration::from_secs(5)).await;
+    // 1009 tells the client why (RFC 6455 "Message Too Big"), so it does not retry blindly.
+    let Closed::ByServer(code) = socket.closed_by_server(Duration::from_secs(5)).await;
+    assert_eq!(code, Some(1009));
     acked(&other, "get_presence", json!({"user_ids": [ann.id]})).await;
 
     // So does a packet that is not Socket.IO at all: the protocol cannot answer it.
