@@ -25,6 +25,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// Diagnostics written by the daemon.
     pub log: LogConfig,
+    /// The local socket `omegactl` talks to.
+    pub admin: AdminConfig,
 }
 
 /// `[server]`
@@ -62,6 +64,66 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// How long a request waits for a pooled connection before failing, in milliseconds.
     pub acquire_timeout_ms: u64,
+    /// Whether the daemon applies pending schema migrations when it starts.
+    pub auto_migrate: AutoMigrate,
+}
+
+/// `database.auto_migrate`: `true`, `false`, or `"auto"` (yes on SQLite, no on PostgreSQL, where a
+/// schema change is something an administrator schedules with `omegactl migrate up`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoMigrate {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl AutoMigrate {
+    /// Whether to migrate at start-up on `engine`.
+    pub fn applies_to(self, engine: &DatabaseEngine) -> bool {
+        match self {
+            AutoMigrate::Always => true,
+            AutoMigrate::Never => false,
+            AutoMigrate::Auto => matches!(engine, DatabaseEngine::Sqlite(_)),
+        }
+    }
+}
+
+/// How `auto_migrate` is written in TOML: a boolean or the word "auto".
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum AutoMigrateRepr {
+    Bool(bool),
+    Word(AutoWord),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum AutoWord {
+    Auto,
+}
+
+impl Serialize for AutoMigrate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AutoMigrate::Auto => AutoMigrateRepr::Word(AutoWord::Auto),
+            AutoMigrate::Always => AutoMigrateRepr::Bool(true),
+            AutoMigrate::Never => AutoMigrateRepr::Bool(false),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AutoMigrate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match AutoMigrateRepr::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected true, false or \"auto\""))?
+        {
+            AutoMigrateRepr::Word(AutoWord::Auto) => Ok(AutoMigrate::Auto),
+            AutoMigrateRepr::Bool(true) => Ok(AutoMigrate::Always),
+            AutoMigrateRepr::Bool(false) => Ok(AutoMigrate::Never),
+        }
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -71,6 +133,7 @@ impl Default for DatabaseConfig {
             url: String::new(),
             max_connections: 10,
             acquire_timeout_ms: 5_000,
+            auto_migrate: AutoMigrate::Auto,
         }
     }
 }
@@ -199,6 +262,37 @@ impl Default for RealtimeConfig {
             ping_interval_ms: 25_000,
             ping_timeout_ms: 20_000,
             typing_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// `[admin]`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Path of the admin socket; empty for the default (see [`AdminConfig::socket_path`]).
+    pub socket: PathBuf,
+    /// A system group whose members may use the admin socket (mode 0660); empty for none (0600).
+    pub group: String,
+}
+
+/// Where systemd's `RuntimeDirectory=omegachat` puts the socket.
+pub const SYSTEMD_ADMIN_SOCKET: &str = "/run/omegachat/admin.sock";
+
+impl AdminConfig {
+    /// The socket path: `socket` when set; else `admin.sock` in `$RUNTIME_DIRECTORY` when systemd
+    /// gave the daemon one; else `admin.sock` in the data directory.
+    pub fn socket_path(&self, database: &DatabaseConfig, runtime_dir: Option<&str>) -> PathBuf {
+        if !self.socket.as_os_str().is_empty() {
+            return self.socket.clone();
+        }
+        // systemd may list several directories separated by ':'; the first is ours.
+        match runtime_dir
+            .and_then(|d| d.split(':').next())
+            .filter(|d| !d.is_empty())
+        {
+            Some(dir) => PathBuf::from(dir).join("admin.sock"),
+            None => database.data_dir.join("admin.sock"),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! What `omegachatd` and `omegactl` agree on, kept free of database drivers and network code so
 //! that `omegactl` links none of them: the configuration file format (so `omegactl config check`
-//! validates a file exactly as the daemon would) and, as it lands, the admin protocol.
+//! validates a file exactly as the daemon would) and the admin protocol spoken on the Unix socket.
 
+pub mod admin;
 pub mod config;
 pub mod load;
 
-pub use config::{Config, DatabaseEngine, DmPolicy, LogFormat, LogLevel};
+pub use config::{AdminConfig, AutoMigrate, Config, DatabaseEngine, DmPolicy, LogFormat, LogLevel};
 pub use load::{ConfigError, LoadedConfig, load};
