@@ -2,16 +2,18 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use omegachat_contract::Config;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 
+use crate::admin::{self, AdminListener};
 use crate::bus::{EventBus, LocalBus};
 use crate::realtime::{self, Realtime, origin::AllowedOrigins};
 use crate::service::AccountService;
+use crate::service::admin::{AdminDeps, AdminService};
 use crate::service::audience::AudienceCache;
 use crate::service::conversations::{ConversationService, ConversationStores};
 use crate::service::groups::GroupService;
@@ -21,6 +23,7 @@ use crate::service::presence::PresenceService;
 use crate::service::social::SocialService;
 use crate::service::tokens::Tokens;
 use crate::store::counters::{MemoryCounters, WindowCounters};
+use crate::store::database::Database;
 use crate::store::presence::MemoryPresence;
 use crate::store::{self, DatabaseHealth, Stores};
 
@@ -35,6 +38,7 @@ pub struct AppState {
     pub groups: Arc<GroupService>,
     pub conversations: Arc<ConversationService>,
     pub presence: Arc<PresenceService>,
+    pub admin: Arc<AdminService>,
     pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
 }
@@ -50,90 +54,190 @@ pub enum StartupError {
         source: std::io::Error,
     },
     #[error(transparent)]
+    Admin(#[from] admin::SocketError),
+    #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Service(#[from] crate::service::ServiceError),
+    #[error(
+        "{0} database migration(s) pending; run `omegactl migrate up` (or set database.auto_migrate = true)"
+    )]
+    MigrationsPending(usize),
     #[error("the server failed: {0}")]
     Serve(std::io::Error),
     #[error("cannot install the SIGINT/SIGTERM handlers: {0}")]
     Signals(std::io::Error),
 }
 
+/// The public edge and the services behind it: built once the schema is current.
+pub struct Serving {
+    pub state: AppState,
+    pub stores: Stores,
+    pub realtime: Realtime,
+    pub router: axum::Router,
+}
+
+/// What exists from start-up on, whatever the schema: the configuration and the database. The
+/// admin socket works on this alone, so an administrator can inspect and migrate a daemon that
+/// is not serving yet.
+pub struct Core {
+    pub config: Config,
+    pub database: Database,
+    pub started_at: Instant,
+    serving: OnceLock<Serving>,
+    starting: Mutex<()>,
+}
+
+impl Core {
+    /// The services, once the daemon serves.
+    pub fn serving(&self) -> Option<&Serving> {
+        self.serving.get()
+    }
+
+    /// Builds the services and opens the public API, if the schema is current (idempotent).
+    pub async fn start_serving(&self) -> Result<&Serving, StartupError> {
+        let _guard = self.starting.lock().await;
+        if let Some(serving) = self.serving.get() {
+            return Ok(serving);
+        }
+        let pending = self.database.pending_migrations().await?;
+        if pending > 0 {
+            return Err(StartupError::MigrationsPending(pending));
+        }
+        let serving = build_serving(&self.config, self.database.stores()).await?;
+        Ok(self.serving.get_or_init(|| serving))
+    }
+}
+
+async fn build_serving(config: &Config, stores: Stores) -> Result<Serving, StartupError> {
+    let passwords =
+        Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
+    let tokens = Tokens::new(stores.keys.clone(), stores.admin.clone(), &config.auth).await?;
+    let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
+    let throttle = LoginThrottle::new(counters.clone(), &config.auth);
+    let accounts = Arc::new(AccountService::new(
+        stores.users.clone(),
+        passwords,
+        tokens,
+        throttle,
+    ));
+    let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
+    let audiences = Arc::new(AudienceCache::default());
+    let social = SocialService::new(
+        stores.users.clone(),
+        stores.friendships.clone(),
+        audiences.clone(),
+        bus.clone(),
+    );
+    let conversation_stores = ConversationStores {
+        users: stores.users.clone(),
+        friendships: stores.friendships.clone(),
+        groups: stores.groups.clone(),
+        conversations: stores.conversations.clone(),
+        messages: stores.messages.clone(),
+        counters,
+        audiences,
+    };
+    let conversations = Arc::new(ConversationService::new(
+        conversation_stores,
+        bus.clone(),
+        config.chat.clone(),
+    ));
+    let groups = Arc::new(GroupService::new(
+        stores.users.clone(),
+        stores.groups.clone(),
+        conversations.clone(),
+        bus.clone(),
+    ));
+    let social = Arc::new(social);
+    let presence = Arc::new(PresenceService::new(
+        Arc::new(MemoryPresence::default()),
+        stores.users.clone(),
+        social.clone(),
+        conversations.clone(),
+        bus.clone(),
+    ));
+    let admin = Arc::new(AdminService::new(AdminDeps {
+        accounts: accounts.clone(),
+        users: stores.users.clone(),
+        keys: stores.keys.clone(),
+        admin: stores.admin.clone(),
+        groups: groups.clone(),
+        group_store: stores.groups.clone(),
+        presence: presence.clone(),
+        bus: bus.clone(),
+    }));
+    let state = AppState {
+        accounts,
+        social,
+        groups,
+        conversations,
+        presence,
+        admin,
+        bus,
+        health: stores.health.clone(),
+    };
+    let realtime = realtime::build(state.clone(), &config.realtime);
+    let origins = AllowedOrigins(Arc::new(config.realtime.allowed_origins.clone()));
+    let router = crate::http::router(state.clone(), config.server.max_body_bytes)
+        .layer(realtime.layer.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            realtime::origin::check,
+        ));
+    Ok(Serving {
+        state,
+        stores,
+        realtime,
+        router,
+    })
+}
+
 /// A bound, ready-to-run daemon. Tests build one on port 0 and read [`Application::local_addr`].
 pub struct Application {
     listener: TcpListener,
-    state: AppState,
-    stores: Stores,
-    realtime: Realtime,
-    config: Config,
+    admin: AdminListener,
+    core: Arc<Core>,
 }
 
 impl Application {
-    /// Opens the database (migrating it), prepares services and binds the public listener.
+    /// Connects to the database (migrating it when `database.auto_migrate` says so), prepares
+    /// the services when the schema is current, and binds the public listener and admin socket.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let stores = store::open(&config.database).await?;
-        let passwords =
-            Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
-        let tokens = Tokens::new(stores.keys.clone(), &config.auth).await?;
-        let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
-        let throttle = LoginThrottle::new(counters.clone(), &config.auth);
-        let accounts = AccountService::new(stores.users.clone(), passwords, tokens, throttle);
-        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
-        let audiences = Arc::new(AudienceCache::default());
-        let social = SocialService::new(
-            stores.users.clone(),
-            stores.friendships.clone(),
-            audiences.clone(),
-            bus.clone(),
+        let database = Database::connect(&config.database).await?;
+        let engine = config.database.engine().map_err(store::StoreError::Setup)?;
+        if config.database.auto_migrate.applies_to(&engine) {
+            database.migrate().await?;
+        }
+        let admin_path = config.admin.socket_path(
+            &config.database,
+            std::env::var("RUNTIME_DIRECTORY").ok().as_deref(),
         );
-        let conversation_stores = ConversationStores {
-            users: stores.users.clone(),
-            friendships: stores.friendships.clone(),
-            groups: stores.groups.clone(),
-            conversations: stores.conversations.clone(),
-            messages: stores.messages.clone(),
-            counters,
-            audiences,
-        };
-        let conversations = Arc::new(ConversationService::new(
-            conversation_stores,
-            bus.clone(),
-            config.chat.clone(),
-        ));
-        let groups = GroupService::new(
-            stores.users.clone(),
-            stores.groups.clone(),
-            conversations.clone(),
-            bus.clone(),
-        );
-        let social = Arc::new(social);
-        let presence = PresenceService::new(
-            Arc::new(MemoryPresence::default()),
-            stores.users.clone(),
-            social.clone(),
-            conversations.clone(),
-            bus.clone(),
-        );
-        let state = AppState {
-            accounts: Arc::new(accounts),
-            social,
-            groups: Arc::new(groups),
-            conversations,
-            presence: Arc::new(presence),
-            bus,
-            health: stores.health.clone(),
-        };
-        let addr = config.server.listen;
+        let admin = admin::bind(&admin_path, &config.admin.group)?;
+        let core = Arc::new(Core {
+            config,
+            database,
+            started_at: Instant::now(),
+            serving: OnceLock::new(),
+            starting: Mutex::new(()),
+        });
+        match core.start_serving().await {
+            Ok(_) => {}
+            Err(StartupError::MigrationsPending(n)) => tracing::warn!(
+                pending = n,
+                socket = %admin_path.display(),
+                "the database schema is behind this omegachatd: the public API answers 503 until an administrator runs `omegactl migrate up`"
+            ),
+            Err(other) => return Err(other),
+        }
+        let addr = core.config.server.listen;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let realtime = realtime::build(state.clone(), &config.realtime);
         Ok(Self {
             listener,
-            state,
-            stores,
-            realtime,
-            config,
+            admin,
+            core,
         })
     }
 
@@ -141,17 +245,22 @@ impl Application {
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
-            .unwrap_or(self.config.server.listen)
+            .unwrap_or(self.core.config.server.listen)
     }
 
-    /// The services, for in-process callers (the admin edge, tests).
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// Path of the admin socket.
+    pub fn admin_socket(&self) -> &std::path::Path {
+        self.admin.path()
     }
 
-    /// The opened stores, for in-process callers that manage data directly (tests, backups).
-    pub fn stores(&self) -> &Stores {
-        &self.stores
+    /// The services, for in-process callers (tests); `None` while migrations are pending.
+    pub fn state(&self) -> Option<&AppState> {
+        self.core.serving().map(|s| &s.state)
+    }
+
+    /// The opened stores, for in-process callers (tests); `None` while migrations are pending.
+    pub fn stores(&self) -> Option<&Stores> {
+        self.core.serving().map(|s| &s.stores)
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
@@ -160,35 +269,35 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        let grace = Duration::from_millis(self.config.server.shutdown_grace_ms);
-        let local_addr = self.local_addr();
-        let origins = AllowedOrigins(Arc::new(self.config.realtime.allowed_origins.clone()));
-        let router = crate::http::router(self.state.clone(), self.config.server.max_body_bytes)
-            .layer(self.realtime.layer)
-            .layer(axum::middleware::from_fn_with_state(
-                origins,
-                realtime::origin::check,
-            ));
+        let core = self.core;
+        let grace = Duration::from_millis(core.config.server.shutdown_grace_ms);
+        let local_addr = self
+            .listener
+            .local_addr()
+            .unwrap_or(core.config.server.listen);
         let stopping = Arc::new(Notify::new());
-        let io = self.realtime.io.clone();
         let stop_signal = {
             let stopping = stopping.clone();
+            let core = core.clone();
             async move {
                 shutdown.await;
                 tracing::info!("shutting down: no longer accepting connections");
                 crate::systemd::stopping();
                 // Upgraded WebSockets are no longer HTTP requests the server waits for: close them.
-                io.close().await;
+                if let Some(serving) = core.serving() {
+                    serving.realtime.io.close().await;
+                }
                 // notify_one stores a permit, so the grace timer starts even if it is not yet waiting.
                 stopping.notify_one();
             }
         };
         tracing::info!("listening on http://{local_addr}");
+        let admin_task = tokio::spawn(admin::serve(self.admin, core.clone()));
         crate::systemd::ready();
-        let watchdog = crate::systemd::spawn_watchdog(self.stores.health.clone());
+        let watchdog = crate::systemd::spawn_watchdog(Arc::new(core.database.clone()));
         let server = axum::serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            gate(core.clone()).into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stop_signal);
         let outcome = tokio::select! {
@@ -198,12 +307,41 @@ impl Application {
                 Ok(())
             }
         };
-        self.realtime.delivery.abort();
+        admin_task.abort();
+        if let Some(serving) = core.serving() {
+            serving.realtime.delivery.abort();
+        }
         if let Some(watchdog) = watchdog {
             watchdog.abort();
         }
-        self.stores.health.close().await;
+        DatabaseHealth::close(&core.database).await;
         tracing::info!("stopped");
         outcome
     }
+}
+
+/// The public router: the real one once serving, otherwise a 503 that tells the administrator
+/// what to run.
+fn gate(core: Arc<Core>) -> axum::Router {
+    use axum::response::IntoResponse;
+    axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let core = core.clone();
+        async move {
+            match core.serving() {
+                Some(serving) => {
+                    use tower::ServiceExt;
+                    match serving.router.clone().oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+                None => crate::http::error::ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "migrations_pending",
+                    "this server is waiting for its database schema to be upgraded: an administrator must run `omegactl migrate up`",
+                )
+                .into_response(),
+            }
+        }
+    })
 }

@@ -3,6 +3,7 @@
 //! Requests flow one way: edge ([`http`]) → [`service`] → [`store`]; [`domain`] types travel
 //! between them.
 
+pub mod admin;
 pub mod app;
 pub mod bus;
 pub mod cli;

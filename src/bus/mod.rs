@@ -53,6 +53,9 @@ pub enum Event {
         user_id: UserId,
         typing: bool,
     },
+    /// Every token of the recipients stopped working (account disabled, deleted, logged out by
+    /// an administrator, password reset): their sockets are told why and closed.
+    SessionsRevoked { reason: &'static str },
     /// `user` came online or went offline (`presence`).
     Presence {
         user_id: UserId,

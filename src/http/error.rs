@@ -10,6 +10,10 @@ use serde::Serialize;
 
 use crate::service::{ServiceError, TokenRejection};
 
+/// The `code` of an error response, for middleware that records outcomes (the admin audit).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
 /// An error as the client receives it.
 #[derive(Debug)]
 pub struct ApiError {
@@ -156,6 +160,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code));
         let headers = response.headers_mut();
         if let Some(secs) = self.retry_after_secs {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

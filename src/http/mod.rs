@@ -3,7 +3,7 @@
 mod auth;
 mod conversations;
 pub mod error;
-mod extract;
+pub mod extract;
 mod friends;
 mod groups;
 mod health;

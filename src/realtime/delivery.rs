@@ -67,6 +67,7 @@ fn render(event: &Event) -> (&'static str, Value) {
             "typing",
             json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing }),
         ),
+        Event::SessionsRevoked { reason } => ("session_revoked", json!({ "reason": reason })),
         Event::Presence {
             user_id,
             online,
@@ -87,7 +88,13 @@ async fn deliver(io: &SocketIo, envelope: &Envelope) {
         }
     }
     let (name, payload) = render(&envelope.event);
-    if let Err(e) = io.to(rooms).emit(name, &payload).await {
+    if let Err(e) = io.to(rooms.clone()).emit(name, &payload).await {
         tracing::warn!(event = name, error = %e, "could not deliver an event to some sockets");
+    }
+    if matches!(envelope.event, Event::SessionsRevoked { .. }) {
+        // The token they connected with no longer works: the socket must not outlive it.
+        if let Err(e) = io.to(rooms).disconnect().await {
+            tracing::warn!(error = %e, "could not close the sockets of a revoked session");
+        }
     }
 }

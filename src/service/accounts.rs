@@ -292,4 +292,18 @@ impl AccountService {
         tracing::info!(user_id = %id, disabled, "account state changed");
         Ok(user)
     }
+
+    /// Sets a new password chosen by an administrator; every token issued so far stops working.
+    pub async fn reset_password(&self, id: UserId, password: String) -> Result<User, ServiceError> {
+        let password = Password::parse(password, "password")?;
+        let hash = self.passwords.hash(&password).await?;
+        let user = self.users.set_password_hash(id, &hash, true).await?;
+        tracing::info!(user_id = %id, "password reset by an administrator; earlier tokens revoked");
+        Ok(user)
+    }
+
+    /// The token signer, for key administration.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
 }

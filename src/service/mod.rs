@@ -2,6 +2,7 @@
 //! stores their data: edges call them, they call stores.
 
 pub mod accounts;
+pub mod admin;
 pub mod audience;
 pub mod conversations;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod login_throttle;
 pub mod passwords;
 pub mod presence;
 pub mod social;
+pub mod stats;
 pub mod tokens;
 
 pub use accounts::{AccountService, LoginOutcome, ProfileChanges, Registration};

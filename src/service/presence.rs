@@ -90,6 +90,16 @@ impl PresenceService {
         Ok(true)
     }
 
+    /// How many sockets `user` has connected.
+    pub fn sockets_of(&self, user: UserId) -> usize {
+        self.presence.sockets_of(user)
+    }
+
+    /// Users online and sockets connected, in total.
+    pub fn totals(&self) -> (usize, usize) {
+        self.presence.totals()
+    }
+
     /// Presence of `users` as `me` may see it: users who block or are blocked by `me` look offline.
     pub async fn lookup(
         &self,

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use super::{ServiceError, TokenRejection};
 use crate::domain::{SigningKey, SigningKeyState, User, UserId};
 use crate::store::KeyStore;
+use crate::store::admin::AdminStore;
 
 /// The only algorithm accepted: a token naming any other (`none`, RS256 with an HMAC key…) fails.
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -62,6 +63,8 @@ struct KeyCache {
 /// Signs and verifies access tokens.
 pub struct Tokens {
     store: Arc<dyn KeyStore>,
+    /// Where each issued token is remembered, so retiring a key can say whom it logs out.
+    grants: Arc<dyn AdminStore>,
     cache: RwLock<KeyCache>,
     issuer: String,
     audience: String,
@@ -70,7 +73,11 @@ pub struct Tokens {
 
 impl Tokens {
     /// Loads the keys, creating the first active key on a new database.
-    pub async fn new(store: Arc<dyn KeyStore>, config: &AuthConfig) -> Result<Self, ServiceError> {
+    pub async fn new(
+        store: Arc<dyn KeyStore>,
+        grants: Arc<dyn AdminStore>,
+        config: &AuthConfig,
+    ) -> Result<Self, ServiceError> {
         let mut keys = store.list().await?;
         if !keys.iter().any(|k| k.state == SigningKeyState::Active) {
             store.insert_if_no_active(&generate_key()).await?;
@@ -78,6 +85,7 @@ impl Tokens {
         }
         Ok(Self {
             store,
+            grants,
             cache: RwLock::new(KeyCache {
                 keys,
                 loaded_at: Instant::now(),
@@ -91,12 +99,15 @@ impl Tokens {
     /// Signs a token for `user` with the active key.
     pub async fn issue(&self, user: &User) -> Result<IssuedToken, ServiceError> {
         self.refresh_if_older_than(KEY_CACHE_MAX_AGE).await?;
-        let cache = self.cache.read().await;
-        let key = cache
-            .keys
-            .iter()
-            .find(|k| k.state == SigningKeyState::Active)
-            .ok_or_else(|| ServiceError::Internal("no active signing key".into()))?;
+        let (kid, secret) = {
+            let cache = self.cache.read().await;
+            let key = cache
+                .keys
+                .iter()
+                .find(|k| k.state == SigningKeyState::Active)
+                .ok_or_else(|| ServiceError::Internal("no active signing key".into()))?;
+            (key.kid.clone(), key.secret.clone())
+        };
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.id.to_string(),
@@ -108,10 +119,14 @@ impl Tokens {
             jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         let mut header = Header::new(ALGORITHM);
-        header.kid = Some(key.kid.clone());
+        header.kid = Some(kid.clone());
         let access_token =
-            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&key.secret))
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret))
                 .map_err(|e| ServiceError::Internal(format!("signing a token failed: {e}")))?;
+        let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);
+        self.grants
+            .record_grant(&claims.jti, &kid, user.id, expires_at)
+            .await?;
         Ok(IssuedToken {
             access_token,
             expires_in_secs: self.ttl.as_secs(),
@@ -165,6 +180,11 @@ impl Tokens {
             .map(|k| k.secret.clone())
     }
 
+    /// Re-reads the keys now: after a rotation or retirement on this node, it takes effect at once.
+    pub async fn reload(&self) -> Result<(), ServiceError> {
+        self.refresh_if_older_than(Duration::ZERO).await
+    }
+
     async fn refresh_if_older_than(&self, age: Duration) -> Result<(), ServiceError> {
         if self.cache.read().await.loaded_at.elapsed() < age {
             return Ok(());
@@ -180,7 +200,7 @@ impl Tokens {
 }
 
 /// A new random 256-bit HMAC key, named by a random `kid`.
-fn generate_key() -> SigningKey {
+pub fn generate_key() -> SigningKey {
     let mut secret = vec![0u8; 32];
     OsRng.fill_bytes(&mut secret);
     SigningKey {

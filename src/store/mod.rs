@@ -3,8 +3,10 @@
 //! Methods take and return domain types only; rows stay inside the engine modules. Every engine
 //! answers identically, which `tests/api` checks by running the same stories on each.
 
+pub mod admin;
 pub mod chat;
 pub mod counters;
+pub mod database;
 pub mod postgres;
 pub mod presence;
 mod rows;
@@ -14,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use omegachat_contract::{DatabaseEngine, config::DatabaseConfig};
 
 use crate::domain::{NewUser, ProfileUpdate, SigningKey, User, UserId};
 
@@ -126,15 +127,8 @@ pub struct Stores {
     pub groups: Arc<dyn chat::GroupStore>,
     pub conversations: Arc<dyn chat::ConversationStore>,
     pub messages: Arc<dyn chat::MessageStore>,
+    pub admin: Arc<dyn admin::AdminStore>,
     pub health: Arc<dyn DatabaseHealth>,
-}
-
-/// Opens the configured engine and brings its schema up to date.
-pub async fn open(config: &DatabaseConfig) -> Result<Stores, StoreError> {
-    match config.engine().map_err(StoreError::Setup)? {
-        DatabaseEngine::Sqlite(path) => sqlite::open(config, &path).await,
-        DatabaseEngine::Postgres(url) => postgres::open(config, &url).await,
-    }
 }
 
 /// Escapes `LIKE` wildcards so a search for `a_b` matches only that text (`\` is the escape).

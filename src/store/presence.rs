@@ -16,6 +16,10 @@ pub trait PresenceStore: Send + Sync {
     fn disconnected(&self, user: UserId) -> bool;
     /// Whether the user has a connected socket.
     fn is_online(&self, user: UserId) -> bool;
+    /// How many sockets the user has connected.
+    fn sockets_of(&self, user: UserId) -> usize;
+    /// Users online and sockets connected, in total.
+    fn totals(&self) -> (usize, usize);
 }
 
 /// In-process socket counts for one daemon.
@@ -55,6 +59,15 @@ impl PresenceStore for MemoryPresence {
 
     fn is_online(&self, user: UserId) -> bool {
         self.lock().contains_key(&user)
+    }
+
+    fn sockets_of(&self, user: UserId) -> usize {
+        self.lock().get(&user).copied().unwrap_or(0)
+    }
+
+    fn totals(&self) -> (usize, usize) {
+        let sockets = self.lock();
+        (sockets.len(), sockets.values().sum())
     }
 }
 

@@ -290,3 +290,45 @@ impl SummaryRow {
         Some((conversation, message))
     }
 }
+
+/// One page of groups ordered by id, and the cursor (last id) when more follow.
+pub(super) fn into_group_page(
+    mut rows: Vec<GroupRow>,
+    limit: u32,
+) -> Result<(Vec<Group>, Option<i64>), StoreError> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let groups = rows
+        .into_iter()
+        .map(Group::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if more {
+        groups.last().map(|g| g.id)
+    } else {
+        None
+    };
+    Ok((groups, next))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    at: DateTime<Utc>,
+    uid: i64,
+    username: Option<String>,
+    action: String,
+    status: i64,
+    outcome: String,
+}
+
+impl From<AuditRow> for super::admin::AuditRecord {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            at: row.at,
+            uid: u32::try_from(row.uid).unwrap_or(u32::MAX),
+            username: row.username,
+            action: row.action,
+            status: u16::try_from(row.status).unwrap_or(0),
+            outcome: row.outcome,
+        }
+    }
+}

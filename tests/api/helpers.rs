@@ -66,6 +66,8 @@ pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) ->
     config.database.max_connections = 5;
     if engine == Engine::Postgres {
         config.database.url = fresh_postgres_database().await;
+        // PostgreSQL waits for `omegactl migrate up` by default; these tests want a serving daemon.
+        config.database.auto_migrate = omegachat_contract::AutoMigrate::Always;
     }
     adjust(&mut config);
     start(config, data_dir).await
@@ -76,8 +78,8 @@ async fn start(config: Config, data_dir: Arc<tempfile::TempDir>) -> TestApp {
         .await
         .expect("daemon starts");
     let base = format!("http://{}", app.local_addr());
-    let state = app.state().clone();
-    let stores = app.stores().clone();
+    let state = app.state().expect("the schema is current").clone();
+    let stores = app.stores().expect("the schema is current").clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = rx.await;

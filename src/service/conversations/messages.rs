@@ -108,6 +108,7 @@ impl ConversationService {
         };
         let (stored, created) = self.messages.append(message).await?;
         if created {
+            self.stats.stored();
             self.bus.publish(Envelope {
                 recipients: audience.participants.to_vec(),
                 event: Event::MessageCreated(stored.clone()),
@@ -146,6 +147,7 @@ impl ConversationService {
             client_msg_id: None,
         };
         let (stored, _) = self.messages.append(message).await?;
+        self.stats.stored();
         let participants = self.participants(id).await?;
         self.bus.publish(Envelope {
             recipients: participants,

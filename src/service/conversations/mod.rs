@@ -13,6 +13,7 @@ pub use messages::{Draft, MAX_PAGE};
 use super::ServiceError;
 use super::audience::{Audience, AudienceCache};
 use super::social::relation;
+use super::stats::MessageStats;
 use crate::bus::{Envelope, Event, EventBus};
 use crate::domain::{
     ConversationFlags, ConversationId, ConversationKind, ConversationSummary, MessageId, User,
@@ -33,6 +34,7 @@ pub struct ConversationService {
     audiences: Arc<AudienceCache>,
     bus: Arc<dyn EventBus>,
     config: ChatConfig,
+    stats: Arc<MessageStats>,
 }
 
 /// The stores a [`ConversationService`] works on.
@@ -59,7 +61,13 @@ impl ConversationService {
             audiences: stores.audiences,
             bus,
             config,
+            stats: Arc::new(MessageStats::default()),
         }
+    }
+
+    /// Messages stored by this node, for status reports.
+    pub fn stats(&self) -> &MessageStats {
+        &self.stats
     }
 
     /// Refuses unless `me` takes part; others learn nothing about the conversation (404).

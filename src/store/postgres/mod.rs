@@ -1,5 +1,6 @@
 //! The scaled-out engine for accounts: a PostgreSQL server shared by every omegachatd node.
 
+mod admin;
 mod chat;
 mod conversations;
 mod friendships;
@@ -9,17 +10,20 @@ mod messages;
 mod users;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use async_trait::async_trait;
 use omegachat_contract::config::DatabaseConfig;
 use sqlx::PgPool;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 
 use super::{DatabaseHealth, StoreError, Stores};
 
-/// Connects to the server and applies pending migrations.
-pub async fn open(config: &DatabaseConfig, url: &str) -> Result<Stores, StoreError> {
+/// The schema changes this binary knows, in order.
+pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connects to the server; migrations are the caller's decision.
+pub async fn connect(config: &DatabaseConfig, url: &str) -> Result<PgPool, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(Duration::from_millis(config.acquire_timeout_ms))
@@ -31,18 +35,37 @@ pub async fn open(config: &DatabaseConfig, url: &str) -> Result<Stores, StoreErr
                 redact(url)
             ))
         })?;
-    // Several nodes may start at once: sqlx takes an advisory lock so only one migrates.
-    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    Ok(pool)
+}
+
+/// The stores over an up-to-date schema.
+pub fn stores(pool: PgPool, health: Arc<dyn DatabaseHealth>) -> Stores {
     let chat = chat::PgChatStore::new(pool.clone());
-    Ok(Stores {
+    Stores {
         users: Arc::new(users::PgUserStore::new(pool.clone())),
         keys: Arc::new(keys::PgKeyStore::new(pool.clone())),
         friendships: Arc::new(chat.clone()),
         groups: Arc::new(chat.clone()),
         conversations: Arc::new(chat.clone()),
         messages: Arc::new(chat),
-        health: Arc::new(PgHealth { pool }),
-    })
+        admin: Arc::new(admin::PgAdminStore::new(pool.clone())),
+        health,
+    }
+}
+
+/// Versions and times (as text) of the applied migrations; none on a database never migrated.
+pub async fn applied_migrations(pool: &PgPool) -> Result<Vec<(i64, String)>, StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(
+        "SELECT version, installed_on::text FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The URL without its password, for messages and logs.
@@ -54,27 +77,6 @@ fn redact(url: &str) -> String {
             format!("{}{}@{}", &url[..scheme_end + 3], user, &url[at + 1..])
         }
         _ => url.to_owned(),
-    }
-}
-
-struct PgHealth {
-    pool: PgPool,
-}
-
-#[async_trait]
-impl DatabaseHealth for PgHealth {
-    fn engine(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn ping(&self) -> Result<Duration, StoreError> {
-        let started = Instant::now();
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(started.elapsed())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }
 

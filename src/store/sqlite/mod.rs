@@ -1,5 +1,6 @@
 //! The embedded engine: one SQLite file, no server.
 
+mod admin;
 mod chat;
 mod conversations;
 mod friendships;
@@ -11,17 +12,20 @@ mod users;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use async_trait::async_trait;
 use omegachat_contract::config::DatabaseConfig;
 use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{DatabaseHealth, StoreError, Stores};
 
-/// Opens (creating if needed) the database file and applies pending migrations.
-pub async fn open(config: &DatabaseConfig, path: &Path) -> Result<Stores, StoreError> {
+/// The schema changes this binary knows, in order.
+pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Opens (creating if needed) the database file; migrations are the caller's decision.
+pub async fn connect(config: &DatabaseConfig, path: &Path) -> Result<SqlitePool, StoreError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
     }
@@ -44,17 +48,52 @@ pub async fn open(config: &DatabaseConfig, path: &Path) -> Result<Stores, StoreE
                 path.display()
             ))
         })?;
-    sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    Ok(pool)
+}
+
+/// The stores over an up-to-date schema.
+pub fn stores(pool: SqlitePool, health: Arc<dyn DatabaseHealth>) -> Stores {
     let chat = chat::SqliteChatStore::new(pool.clone());
-    Ok(Stores {
+    Stores {
         users: Arc::new(users::SqliteUserStore::new(pool.clone())),
         keys: Arc::new(keys::SqliteKeyStore::new(pool.clone())),
         friendships: Arc::new(chat.clone()),
         groups: Arc::new(chat.clone()),
         conversations: Arc::new(chat.clone()),
         messages: Arc::new(chat),
-        health: Arc::new(SqliteHealth { pool }),
-    })
+        admin: Arc::new(admin::SqliteAdminStore::new(pool.clone())),
+        health,
+    }
+}
+
+/// Versions and times (as text) of the applied migrations; none on a database never migrated.
+pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, String)>, StoreError> {
+    let exists: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(
+        "SELECT version, CAST(installed_on AS TEXT) FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Writes a consistent copy of the live database to `target` (which must not exist), without
+/// stopping writers: `VACUUM INTO` reads one snapshot.
+pub async fn backup(pool: &SqlitePool, target: &Path) -> Result<(), StoreError> {
+    let target = target
+        .to_str()
+        .ok_or_else(|| StoreError::Setup("the backup path is not valid UTF-8".into()))?;
+    sqlx::query("VACUUM INTO ?1")
+        .bind(target)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// The data directory holds password hashes and signing keys: only the daemon's user may read it.
@@ -73,25 +112,4 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
                 dir.display()
             ))
         })
-}
-
-struct SqliteHealth {
-    pool: SqlitePool,
-}
-
-#[async_trait]
-impl DatabaseHealth for SqliteHealth {
-    fn engine(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ping(&self) -> Result<Duration, StoreError> {
-        let started = Instant::now();
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(started.elapsed())
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
-    }
 }

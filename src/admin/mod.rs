@@ -1,0 +1,146 @@
+//! The admin edge: JSON over HTTP/1.1 on a local Unix socket, for `omegactl`.
+//!
+//! Only root, the daemon's own user and members of `admin.group` are served (checked with
+//! SO_PEERCRED on every connection, beneath the socket file's own permissions); every refused
+//! connection and every change is written to the audit log. Routes and bodies are the
+//! `omegachat_contract::admin` types.
+
+mod audit;
+mod groups;
+mod keys;
+mod peer;
+mod socket;
+mod system;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use tokio::net::UnixListener;
+
+use crate::app::{Core, Serving};
+use crate::http::error::ApiError;
+use peer::AccessPolicy;
+pub use peer::Peer;
+pub use socket::SocketError;
+
+/// The bound admin socket, not yet serving.
+pub struct AdminListener {
+    listener: UnixListener,
+    path: PathBuf,
+    policy: AccessPolicy,
+}
+
+impl AdminListener {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Creates the socket (see [`socket::bind`]) and resolves who may use it.
+pub fn bind(path: &Path, group: &str) -> Result<AdminListener, SocketError> {
+    let admin_gid = socket::resolve_group(group)?;
+    let listener = socket::bind(path, admin_gid)?;
+    tracing::info!(socket = %path.display(), "admin socket ready");
+    Ok(AdminListener {
+        listener,
+        path: path.to_owned(),
+        policy: AccessPolicy {
+            daemon_uid: nix::unistd::getuid().as_raw(),
+            admin_gid,
+        },
+    })
+}
+
+/// What admin handlers share.
+#[derive(Clone)]
+pub struct AdminState {
+    pub core: Arc<Core>,
+    pub policy: AccessPolicy,
+}
+
+impl AdminState {
+    /// The services, or a 503 telling the administrator why there are none yet.
+    fn serving(&self) -> Result<&Serving, ApiError> {
+        self.core.serving().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "migrations_pending",
+                "the database schema is behind this omegachatd: run `omegactl migrate up` first",
+            )
+        })
+    }
+}
+
+/// Serves the admin socket until the task is aborted; removes the socket file when it ends.
+pub async fn serve(admin: AdminListener, core: Arc<Core>) {
+    let state = AdminState {
+        core,
+        policy: admin.policy,
+    };
+    let app = router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, audit::guard))
+        .into_make_service_with_connect_info::<Peer>();
+    let _cleanup = RemoveOnDrop(admin.path.clone());
+    if let Err(e) = axum::serve(admin.listener, app).await {
+        tracing::error!(socket = %admin.path.display(), error = %e, "the admin socket stopped");
+    }
+}
+
+/// Removes the socket file when the server stops (or its task is aborted at shutdown).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn router(state: AdminState) -> Router {
+    Router::new()
+        .route("/v1/health", get(system::health))
+        .route("/v1/status", get(system::status))
+        .route("/v1/migrations", get(system::migrations))
+        .route("/v1/migrations/apply", post(system::migrate))
+        .route("/v1/audit", get(system::audit))
+        .route("/v1/backup", post(system::backup))
+        .route("/v1/users", get(users::list).post(users::create))
+        .route("/v1/users/{user}", get(users::show).delete(users::delete))
+        .route("/v1/users/{user}/disable", post(users::disable))
+        .route("/v1/users/{user}/enable", post(users::enable))
+        .route("/v1/users/{user}/logout", post(users::logout))
+        .route("/v1/users/{user}/password", put(users::set_password))
+        .route("/v1/groups", get(groups::list).post(groups::create))
+        .route(
+            "/v1/groups/{group}",
+            get(groups::show).delete(groups::delete),
+        )
+        .route("/v1/groups/{group}/members", post(groups::add_member))
+        .route(
+            "/v1/groups/{group}/members/{user}",
+            delete(groups::remove_member),
+        )
+        .route(
+            "/v1/groups/{group}/members/{user}/role",
+            put(groups::set_role),
+        )
+        .route("/v1/keys", get(keys::list))
+        .route("/v1/keys/rotate", post(keys::rotate))
+        .route("/v1/keys/{kid}/retire", post(keys::retire))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such admin route (see omegachat_contract::admin for the list)",
+            )
+        })
+        .with_state(state)
+}
+
+/// RFC 3339 text for the admin protocol.
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
