@@ -1,0 +1,161 @@
+//! `health` and `status`: how the daemon and its backends are doing.
+
+use omegachat_contract::admin::{HealthReport, HealthStatus, StatusReport};
+
+use super::Context;
+use crate::error::{CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::output::{self, Table};
+
+/// `GET /v1/health`; the exit status is the verdict, so monitoring can use it as is.
+pub async fn health(ctx: &Context) -> Result<u8, CliError> {
+    let reply = ctx
+        .client()?
+        .get::<HealthReport>("/v1/health")
+        .await
+        // A daemon that cannot even report its health counts as down, not as a refused request.
+        .map_err(|err| match err {
+            CliError::Daemon { .. } | CliError::Protocol(_) => CliError::Down(Box::new(err)),
+            other => other,
+        })?;
+    ctx.show(&reply, render_health)?;
+    Ok(exit_code(reply.body.status))
+}
+
+fn exit_code(status: HealthStatus) -> u8 {
+    match status {
+        HealthStatus::Healthy => EXIT_OK,
+        HealthStatus::Degraded => EXIT_FAILED,
+        HealthStatus::Down => EXIT_USAGE,
+    }
+}
+
+fn status_word(status: HealthStatus) -> &'static str {
+    match status {
+        HealthStatus::Healthy => "healthy",
+        HealthStatus::Degraded => "degraded",
+        HealthStatus::Down => "down",
+    }
+}
+
+fn render_health(report: &HealthReport) -> String {
+    let mut out = output::fields(&[
+        ("status", status_word(report.status).to_owned()),
+        ("version", report.version.clone()),
+        ("serving", output::yes_no(report.serving)),
+        ("pending migrations", report.pending_migrations.to_string()),
+    ]);
+    let mut table = Table::new(&["ROLE", "ENGINE", "REACHABLE", "LATENCY", "ERROR"]);
+    for backend in &report.backends {
+        table.row(vec![
+            backend.role.clone(),
+            backend.engine.clone(),
+            output::yes_no(backend.reachable),
+            backend
+                .latency_ms
+                .map_or_else(|| "-".to_owned(), |ms| format!("{ms:.2} ms")),
+            output::or_dash(backend.error.as_deref()),
+        ]);
+    }
+    if !table.is_empty() {
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    if !report.serving && report.pending_migrations > 0 {
+        out.push_str("\nThe public API waits for the schema: run `omegactl migrate up`.\n");
+    }
+    out
+}
+
+/// `GET /v1/status`.
+pub async fn status(ctx: &Context) -> Result<(), CliError> {
+    let reply = ctx.client()?.get::<StatusReport>("/v1/status").await?;
+    ctx.show(&reply, render_status)
+}
+
+fn render_status(report: &StatusReport) -> String {
+    output::fields(&[
+        ("version", report.version.clone()),
+        ("uptime", output::duration(report.uptime_secs)),
+        ("engine", report.engine.clone()),
+        ("connections", report.sockets.to_string()),
+        ("users online", report.users_online.to_string()),
+        ("rooms", report.rooms.to_string()),
+        ("messages/s", format!("{:.2}", report.messages_per_sec)),
+        (
+            "messages since start",
+            report.messages_since_start.to_string(),
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omegachat_contract::admin::BackendHealth;
+
+    fn report(status: HealthStatus) -> HealthReport {
+        HealthReport {
+            status,
+            version: "0.1.0".into(),
+            backends: vec![
+                BackendHealth {
+                    role: "database".into(),
+                    engine: "postgres".into(),
+                    reachable: true,
+                    latency_ms: Some(0.4321),
+                    error: None,
+                },
+                BackendHealth {
+                    role: "fanout".into(),
+                    engine: "redis".into(),
+                    reachable: false,
+                    latency_ms: None,
+                    error: Some("connection refused".into()),
+                },
+            ],
+            pending_migrations: 2,
+            serving: false,
+        }
+    }
+
+    #[test]
+    fn health_shows_each_backend_with_its_latency() {
+        let text = render_health(&report(HealthStatus::Degraded));
+        assert_eq!(
+            text,
+            "status:             degraded\n\
+             version:            0.1.0\n\
+             serving:            no\n\
+             pending migrations: 2\n\
+             \n\
+             ROLE      ENGINE    REACHABLE  LATENCY  ERROR\n\
+             database  postgres  yes        0.43 ms  -\n\
+             fanout    redis     no         -        connection refused\n\
+             \n\
+             The public API waits for the schema: run `omegactl migrate up`.\n"
+        );
+    }
+
+    #[test]
+    fn the_verdict_is_the_exit_status() {
+        assert_eq!(exit_code(HealthStatus::Healthy), 0);
+        assert_eq!(exit_code(HealthStatus::Degraded), 1);
+        assert_eq!(exit_code(HealthStatus::Down), 2);
+    }
+
+    #[test]
+    fn status_reads_as_key_value_pairs() {
+        let text = render_status(&StatusReport {
+            version: "0.1.0".into(),
+            uptime_secs: 90_061,
+            engine: "sqlite".into(),
+            sockets: 12,
+            users_online: 7,
+            rooms: 30,
+            messages_per_sec: 1.5,
+            messages_since_start: 1234,
+        });
+        assert!(text.contains("uptime:               1d 1h\n"), "{text}");
+        assert!(text.contains("messages/s:           1.50\n"), "{text}");
+    }
+}
