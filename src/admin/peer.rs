@@ -63,14 +63,19 @@ impl AccessPolicy {
 
     /// Who may connect, for refusal messages.
     pub fn describe(&self) -> String {
-        let daemon =
-            user_name(self.daemon_uid).unwrap_or_else(|| format!("uid {}", self.daemon_uid));
+        let users = match self.daemon_uid {
+            0 => "root".to_owned(),
+            uid => format!(
+                "root, {}",
+                user_name(uid).unwrap_or_else(|| format!("uid {uid}"))
+            ),
+        };
         match self
             .admin_gid
             .and_then(|gid| nix::unistd::Group::from_gid(gid).ok().flatten())
         {
-            Some(group) => format!("root, {daemon} and members of group {}", group.name),
-            None => format!("root and {daemon} (set admin.group to let a group in)"),
+            Some(group) => format!("{users} and members of group {}", group.name),
+            None => format!("{users} (set admin.group to let a group in)"),
         }
     }
 }

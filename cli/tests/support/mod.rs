@@ -1,18 +1,17 @@
-//! Shared set-up for the end-to-end tests: running the built `omegactl`, and a stand-in daemon on
-//! a Unix socket that answers canned JSON and records what it was sent.
+//! Shared set-up for the tests: running the built `omegactl`, and a real omegachatd (built
+//! in-process from its library, on a temporary data directory) for it to talk to.
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use omegachat_contract::Config;
+use omegachatd::Application;
+use serde_json::{Value, json};
+use std::process::{Command, Output, Stdio};
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
 
 /// `omegactl ARGS` run from `cwd` with no terminal on stdin and none of the caller's OMEGACHAT_*
 /// variables, so the host's configuration cannot leak into a test.
@@ -48,70 +47,54 @@ pub fn run(mut cmd: Command) -> Run {
     cmd.output().expect("run omegactl").into()
 }
 
-/// One request as the stand-in daemon received it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Received {
-    /// `METHOD /path?query`
-    pub line: String,
-    pub host: Option<String>,
-    pub body: Option<serde_json::Value>,
-}
-
-type Answers = HashMap<String, (u16, serde_json::Value)>;
-
-/// A daemon stand-in: answers `METHOD /path?query` with canned JSON, 404 otherwise.
-pub struct FakeDaemon {
+/// A running omegachatd on a temporary data directory, stopped when dropped.
+pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
-    received: Arc<Mutex<Vec<Received>>>,
+    pub base: String,
+    pub rt: Runtime,
+    shutdown: Option<oneshot::Sender<()>>,
+    http: reqwest::Client,
 }
 
-impl FakeDaemon {
-    pub fn start(answers: &[(&str, u16, serde_json::Value)]) -> Self {
+impl Daemon {
+    /// A daemon on embedded SQLite with `adjust` applied to its configuration.
+    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("admin.sock");
-        let answers: Arc<Answers> = Arc::new(
-            answers
-                .iter()
-                .map(|(line, status, body)| (line.to_string(), (*status, body.clone())))
-                .collect(),
-        );
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let std_listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-        std_listener.set_nonblocking(true).unwrap();
-        let log = received.clone();
-        // The thread lives as long as the test process; each test has its own socket.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::UnixListener::from_std(std_listener).unwrap();
-                loop {
-                    let (stream, _) = listener.accept().await.unwrap();
-                    let (answers, log) = (answers.clone(), log.clone());
-                    let service = hyper::service::service_fn(move |req| {
-                        answer(req, answers.clone(), log.clone())
-                    });
-                    tokio::spawn(async move {
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
-        });
-        FakeDaemon {
-            dir,
-            socket,
-            received,
-        }
+        let mut config = Config::default();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        config.database.data_dir = dir.path().join("data");
+        adjust(&mut config);
+        Self::start_config(dir, config)
     }
 
-    /// The requests so far, in order.
-    pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+    pub fn start() -> Daemon {
+        Self::start_with(|_| {})
+    }
+
+    pub fn start_config(dir: tempfile::TempDir, config: Config) -> Daemon {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = rt
+            .block_on(Application::build(config))
+            .expect("the daemon starts");
+        let base = format!("http://{}", app.local_addr());
+        let socket = app.admin_socket().to_owned();
+        let (tx, rx) = oneshot::channel::<()>();
+        rt.spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Daemon {
+            dir,
+            socket,
+            base,
+            rt,
+            shutdown: Some(tx),
+            http: reqwest::Client::new(),
+        }
     }
 
     /// `omegactl --socket <this daemon> ARGS`.
@@ -123,35 +106,132 @@ impl FakeDaemon {
         cmd.args(args);
         cmd
     }
+
+    /// Runs `omegactl --json ARGS`, requires exit 0 and returns the parsed answer.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut cmd = self.omegactl(&["--json"]);
+        cmd.args(args);
+        let out = run(cmd);
+        assert_eq!(out.code, 0, "omegactl {args:?} failed: {}", out.stderr);
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("omegactl {args:?} printed no JSON ({e}): {}", out.stdout))
+    }
+
+    /// A public API request; returns the status and the JSON body (Null when there is none).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.rt.block_on(async {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut request = self.http.request(method, format!("{}{path}", self.base));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("the daemon answers");
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        })
+    }
+
+    /// Logs in over the public API and returns the access token.
+    pub fn login(&self, login: &str, password: &str) -> String {
+        let (status, body) = self.call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({ "login": login, "password": password })),
+        );
+        assert_eq!(status, 200, "login as {login}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account through omegactl, the password on stdin.
+    pub fn create_user(&self, username: &str, password: &str) -> Value {
+        let mut cmd = self.omegactl(&[
+            "--json",
+            "user",
+            "create",
+            username,
+            "--email",
+            &format!("{username}@example.org"),
+            "--password-stdin",
+        ]);
+        let out = run_with_stdin(cmd.stdin(Stdio::piped()), &format!("{password}\n"));
+        assert_eq!(out.code, 0, "user create {username}: {}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap()
+    }
 }
 
-async fn answer(
-    req: Request<Incoming>,
-    answers: Arc<Answers>,
-    log: Arc<Mutex<Vec<Received>>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let line = format!("{} {}", req.method(), req.uri());
-    let host = req
-        .headers()
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned);
-    let bytes = req.into_body().collect().await.unwrap().to_bytes();
-    let body = (!bytes.is_empty()).then(|| serde_json::from_slice(&bytes).expect("a JSON body"));
-    log.lock().unwrap().push(Received {
-        line: line.clone(),
-        host,
-        body,
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Let the daemon close its database before the runtime (and the temp dir) go away.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs `cmd` feeding `input` on its stdin.
+pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
+    use std::io::Write;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn omegactl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("omegactl runs").into()
+}
+
+/// Creates an empty database on the test PostgreSQL server (`OMEGACHAT_TEST_POSTGRES_URL`, which
+/// `.ci/test` starts) and returns its URL. Without the variable the test fails rather than skip.
+pub fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("OMEGACHAT_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("OMEGACHAT_TEST_POSTGRES_URL is not set: run the suite with .ci/test (which starts a throwaway PostgreSQL server)")
     });
-    let (status, json) = answers.get(&line).cloned().unwrap_or_else(|| {
-        (
-            404,
-            serde_json::json!({"error": {"code": "not_found", "message": format!("no route {line}")}}),
-        )
+    let name = format!(
+        "omegactl_test_{}",
+        std::process::id() as u64 * 1000 + rand_suffix()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot reach the test PostgreSQL server at {admin_url}: {e}")
+            });
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
     });
-    Ok(Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(json.to_string())))
-        .unwrap())
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("the URL names a database");
+    format!("{base}/{name}")
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        % 1000
 }

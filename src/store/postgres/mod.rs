@@ -53,7 +53,7 @@ pub fn stores(pool: PgPool, health: Arc<dyn DatabaseHealth>) -> Stores {
     }
 }
 
-/// Versions and times (as text) of the applied migrations; none on a database never migrated.
+/// Versions and times (RFC 3339, UTC) of the applied migrations; none on a database never migrated.
 pub async fn applied_migrations(pool: &PgPool) -> Result<Vec<(i64, String)>, StoreError> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
         .fetch_one(pool)
@@ -62,7 +62,8 @@ pub async fn applied_migrations(pool: &PgPool) -> Result<Vec<(i64, String)>, Sto
         return Ok(Vec::new());
     }
     Ok(sqlx::query_as(
-        "SELECT version, installed_on::text FROM _sqlx_migrations WHERE success ORDER BY version",
+        "SELECT version, to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+         FROM _sqlx_migrations WHERE success ORDER BY version",
     )
     .fetch_all(pool)
     .await?)

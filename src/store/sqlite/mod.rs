@@ -66,7 +66,7 @@ pub fn stores(pool: SqlitePool, health: Arc<dyn DatabaseHealth>) -> Stores {
     }
 }
 
-/// Versions and times (as text) of the applied migrations; none on a database never migrated.
+/// Versions and times (RFC 3339, UTC) of the applied migrations; none on a database never migrated.
 pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, String)>, StoreError> {
     let exists: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
@@ -77,7 +77,8 @@ pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, String)>,
         return Ok(Vec::new());
     }
     Ok(sqlx::query_as(
-        "SELECT version, CAST(installed_on AS TEXT) FROM _sqlx_migrations WHERE success ORDER BY version",
+        "SELECT version, strftime('%Y-%m-%dT%H:%M:%SZ', installed_on) FROM _sqlx_migrations
+         WHERE success ORDER BY version",
     )
     .fetch_all(pool)
     .await?)
