@@ -248,6 +248,11 @@ impl Application {
             .unwrap_or(self.core.config.server.listen)
     }
 
+    /// What a configuration reload needs to reach the running services.
+    pub fn core(&self) -> Arc<Core> {
+        self.core.clone()
+    }
+
     /// Path of the admin socket.
     pub fn admin_socket(&self) -> &std::path::Path {
         self.admin.path()

@@ -10,8 +10,10 @@ use clap::Parser;
     name = "omegachatd",
     version,
     about,
-    after_help = "Configuration: omegachat.toml(5). Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), \
-                  1 when the daemon fails, 2 for an invalid configuration."
+    after_help = "Configuration: omegachat.toml(5). Administration: omegactl(8), over the admin socket \
+                  (admin.socket). Signals: SIGINT/SIGTERM stop gracefully; SIGHUP re-reads the \
+                  configuration and applies log.level and chat.sends_per_user_per_minute. Exit status: 0 \
+                  after a clean shutdown, 1 when the daemon fails, 2 for an invalid configuration."
 )]
 pub struct Args {
     /// Configuration file (default: $OMEGACHAT_CONFIG, ./omegachat.toml, /etc/omegachat/omegachat.toml).

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod realtime;
+pub mod reload;
 pub mod service;
 pub mod store;
 pub mod systemd;

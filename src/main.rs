@@ -1,10 +1,12 @@
-//! `omegachatd`: loads the configuration, then serves until SIGINT/SIGTERM.
+//! `omegachatd`: loads the configuration, then serves until SIGINT/SIGTERM; SIGHUP reloads.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use omegachatd::cli::Args;
-use omegachatd::{Application, StartupError, telemetry};
+use omegachatd::reload::Reloader;
+use omegachatd::{Application, StartupError, systemd, telemetry};
+use tokio::signal::unix::{SignalKind, signal};
 
 /// Exit status for a configuration the daemon refuses.
 const EXIT_BAD_CONFIG: u8 = 2;
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
         println!("configuration OK ({source})");
         return ExitCode::SUCCESS;
     }
-    telemetry::init(&loaded.config.log);
+    let log = telemetry::init(&loaded.config.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %source, "omegachatd starting");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -43,7 +45,17 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
+        let mut hangup = signal(SignalKind::hangup()).map_err(StartupError::Signals)?;
         let app = Application::build(loaded.config).await?;
+        let reloader = Reloader::new(app.core(), log, args.config.clone());
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                tracing::info!("received SIGHUP: reloading the configuration");
+                systemd::reloading();
+                reloader.reload().await;
+                systemd::ready();
+            }
+        });
         app.run_until(shutdown).await
     });
     match result {
@@ -74,7 +86,6 @@ fn return_large_allocations_to_the_system() {
 /// Installed before the daemon tells systemd it is ready: a stop requested right after READY=1 must
 /// meet a handler (and a graceful shutdown), not the default action that kills the process.
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     Ok(async move {

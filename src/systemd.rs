@@ -20,6 +20,11 @@ pub fn ready() {
     notify(NotifyState::Ready, "the daemon is ready");
 }
 
+/// A configuration reload (SIGHUP) has begun; [`ready`] follows when it is done.
+pub fn reloading() {
+    notify(NotifyState::Reloading, "the daemon is reloading");
+}
+
 /// Shutdown has begun: systemd shows the unit as deactivating rather than failed.
 pub fn stopping() {
     notify(NotifyState::Stopping, "the daemon is stopping");

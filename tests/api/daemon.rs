@@ -305,3 +305,110 @@ async fn the_daemon_survives_losing_its_log_pipe() {
             .unwrap();
     assert!(status.success(), "exit status: {status:?}");
 }
+
+/// `systemctl reload` sends SIGHUP: the send rate limit changes without a restart, and a broken
+/// file is refused while the daemon keeps running on what it had.
+#[tokio::test]
+async fn sighup_reloads_the_send_rate_limit_and_refuses_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("omegachat.toml");
+    let write_config = |limit: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n[chat]\nsends_per_user_per_minute = {limit}\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_config("2");
+    let mut child = daemon(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("daemon starts");
+    let (base, _log) = wait_for_listening(&mut child);
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    let mut ids = Vec::new();
+    for name in ["rita", "sam"] {
+        let password = "reload-test-password";
+        let created: Value = http
+            .post(format!("{base}/api/auth/register"))
+            .json(&serde_json::json!({"username": name, "email": format!("{name}@example.org"), "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(created["id"].as_i64().unwrap());
+        let login: Value = http
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({"login": name, "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(login["access_token"].as_str().unwrap().to_owned());
+    }
+    let conversation: Value = http
+        .post(format!("{base}/api/conversations/direct"))
+        .bearer_auth(&tokens[0])
+        .json(&serde_json::json!({"user_id": ids[1]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "{base}/api/conversations/{}/messages",
+        conversation["conversation_id"].as_str().unwrap()
+    );
+    let send = || async {
+        http.post(&path)
+            .bearer_auth(&tokens[0])
+            .json(&serde_json::json!({"content": "hello"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(send().await, StatusCode::CREATED);
+    assert_eq!(send().await, StatusCode::CREATED);
+    assert_eq!(send().await, StatusCode::TOO_MANY_REQUESTS);
+
+    let pid = child.id().to_string();
+    let hangup = || {
+        let status = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        assert!(status.success());
+    };
+    // A broken file changes nothing and stops nothing.
+    std::fs::write(&config, "[chat]\nsends_per_user_per_minute = \"many\"\n").unwrap();
+    hangup();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(send().await, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon exited on a bad reload"
+    );
+
+    write_config("100");
+    hangup();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match send().await {
+            StatusCode::CREATED => break,
+            StatusCode::TOO_MANY_REQUESTS if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            other => panic!("after the reload a send answered {other}"),
+        }
+    }
+    terminate(&child);
+    assert!(wait_with_timeout(&mut child, Duration::from_secs(15)).success());
+}

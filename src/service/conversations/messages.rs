@@ -1,6 +1,7 @@
 //! Messages: history, sending (acknowledged once stored), system messages, edits and deletes.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -238,7 +239,7 @@ impl ConversationService {
         let window = Duration::from_secs(60);
         let key = format!("sends:user:{user}");
         let count = self.counters.hit(&key, window).await;
-        if count > self.config.sends_per_user_per_minute {
+        if count > self.send_limit.load(Ordering::Relaxed) {
             let (_, retry_after) = self.counters.get(&key).await;
             return Err(ServiceError::RateLimited { retry_after });
         }

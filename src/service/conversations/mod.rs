@@ -2,6 +2,7 @@
 //! Messages themselves are in [`messages`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use omegachat_contract::DmPolicy;
 use omegachat_contract::config::ChatConfig;
@@ -34,6 +35,8 @@ pub struct ConversationService {
     audiences: Arc<AudienceCache>,
     bus: Arc<dyn EventBus>,
     config: ChatConfig,
+    /// `chat.sends_per_user_per_minute`, changeable by a reload.
+    send_limit: AtomicU32,
     stats: Arc<MessageStats>,
 }
 
@@ -60,9 +63,15 @@ impl ConversationService {
             counters: stores.counters,
             audiences: stores.audiences,
             bus,
+            send_limit: AtomicU32::new(config.sends_per_user_per_minute),
             config,
             stats: Arc::new(MessageStats::default()),
         }
+    }
+
+    /// Changes the per-user send limit of a running daemon (configuration reload).
+    pub fn set_send_limit(&self, per_minute: u32) {
+        self.send_limit.store(per_minute, Ordering::Relaxed);
     }
 
     /// Messages stored by this node, for status reports.
