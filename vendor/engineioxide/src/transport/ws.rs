@@ -165,22 +165,28 @@ where
             .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
         (socket, ws)
     };
-    let (tx, rx) = ws.split();
+    let (tx, mut rx) = ws.split();
 
     // OmegaChat patch: the reader decides how the connection ends (1009 for an oversized
     // message, RFC 6455 §7.4.1) but the writer task owns the sink, so the code is handed over.
     let close_frame = Arc::new(OnceLock::new());
 
     // Pipe between websocket and internal socket channel.
-    tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx, close_frame.clone()));
+    let writer = tokio::spawn(forward_to_socket::<H, S>(
+        socket.clone(),
+        tx,
+        close_frame.clone(),
+    ));
 
     // pipe between internal socket channel and websocket
-    match forward_to_handler(&engine, rx, &socket)
+    let outcome = forward_to_handler(&engine, &mut rx, &socket)
         .with_cancellation_token(&socket.cancellation_token)
-        .await
-    {
+        .await;
+    match outcome {
         Some(Err(ref e)) => {
-            if let Some(frame) = capacity_close_frame(e) {
+            let too_big = capacity_close_frame(e);
+            let linger = too_big.is_some();
+            if let Some(frame) = too_big {
                 close_frame.set(frame).ok();
             }
             let reason =
@@ -189,6 +195,9 @@ where
             #[cfg(feature = "tracing")]
             tracing::debug!("error when handling packet: {:?}", e);
             engine.close_session(socket.id, reason);
+            if linger {
+                linger_after_close(writer, rx).await;
+            }
         }
         Some(Ok(())) => {
             #[cfg(feature = "tracing")]
@@ -206,7 +215,7 @@ where
 /// Forwards all packets received from a websocket to a EngineIo [`Socket`]
 async fn forward_to_handler<H: EngineIoHandler, S>(
     engine: &Arc<EngineIo<H>>,
-    mut rx: SplitStream<WebSocketStream<S>>,
+    rx: &mut SplitStream<WebSocketStream<S>>,
     socket: &Arc<Socket<H::Data>>,
 ) -> Result<(), Error>
 where
@@ -263,7 +272,8 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     socket: Arc<Socket<H::Data>>,
     mut tx: SplitSink<WebSocketStream<S>, Message>,
     close_frame: Arc<OnceLock<CloseFrame>>,
-) where
+) -> Option<SplitSink<WebSocketStream<S>, Message>>
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // A polling request that was in progress during the upgrade may still hold the lock.
@@ -274,7 +284,7 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
     else {
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
-        return;
+        return None;
     };
     let InternalRx {
         buffered_rx,
@@ -360,6 +370,40 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
         tx.send(Message::Close(Some(frame.clone()))).await.ok();
     }
     tx.close().await.ok();
+    Some(tx)
+}
+
+/// How long an oversized message's sender gets to read the close frame.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// After a capacity error the rest of the oversized message is still arriving; closing the TCP
+/// socket with unread input makes the kernel answer with a reset, which can destroy the close
+/// frame before the client reads it. So the raw input is read and discarded until the client
+/// closes (or `LINGER` passes) — RFC 6455's closing handshake, done at the byte level because
+/// the frame parser cannot resynchronise after the error.
+async fn linger_after_close<S>(
+    writer: tokio::task::JoinHandle<Option<SplitSink<WebSocketStream<S>, Message>>>,
+    rx: SplitStream<WebSocketStream<S>>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio::io::AsyncReadExt;
+    let Ok(Some(tx)) = writer.await else {
+        return;
+    };
+    let Ok(mut ws) = rx.reunite(tx) else {
+        return;
+    };
+    let raw = ws.get_mut();
+    let mut buf = vec![0u8; 16 * 1024];
+    let drain = async {
+        while let Ok(n) = raw.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(LINGER, drain).await.ok();
 }
 
 /// The close frame owed to a peer whose frame or message went over the configured limits.
@@ -543,7 +587,7 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Arc::new(OnceLock::new())));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!writer.is_finished(), "the writer should wait for the lock");
 
@@ -564,7 +608,7 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Arc::new(OnceLock::new())));
         tokio::time::sleep(Duration::from_millis(20)).await;
 
         socket.cancellation_token.cancel();
