@@ -301,9 +301,30 @@ fn rotated_keys_keep_old_tokens_and_retired_keys_reject_them() {
     assert!(refused.stderr.contains("active_key"), "{}", refused.stderr);
     let no_tty = run(daemon.omegactl(&["keys", "retire", &old_kid]));
     assert_eq!(no_tty.code, 2, "{}", no_tty.stderr);
+    let mut old_socket = daemon.rt.block_on(live_socket(&daemon.base, &old_token));
+    let mut new_socket = daemon.rt.block_on(live_socket(&daemon.base, &new_token));
     let retired = daemon.json(&["--yes", "keys", "retire", &old_kid]);
     assert_eq!(retired["retired"], json!([old_kid]));
     assert_eq!(retired["sessions_logged_out"], 1);
+    // The socket that authenticated with the retired key is closed; the other one stays.
+    let events = daemon
+        .rt
+        .block_on(async {
+            tokio::time::timeout(Duration::from_secs(1), closed_by_server(&mut old_socket)).await
+        })
+        .expect("the socket of a retired key was still open a second later");
+    assert!(
+        events.iter().any(|e| e.contains("signing_key_retired")),
+        "{events:?}"
+    );
+    let still_open = daemon.rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_millis(300),
+            closed_by_server(&mut new_socket),
+        )
+        .await
+    });
+    assert!(still_open.is_err(), "a socket of the active key was closed");
     assert_eq!(
         daemon
             .call("GET", "/api/users/me", Some(&old_token), None)

@@ -56,6 +56,9 @@ pub enum Event {
     /// Every token of the recipients stopped working (account disabled, deleted, logged out by
     /// an administrator, password reset): their sockets are told why and closed.
     SessionsRevoked { reason: &'static str },
+    /// Tokens signed by `kid` stopped verifying: every socket that authenticated with one is told
+    /// and closed, whoever its user (the envelope has no recipients).
+    KeyRetired { kid: String },
     /// `user` came online or went offline (`presence`).
     Presence {
         user_id: UserId,
@@ -87,7 +90,8 @@ impl LocalBus {
 
 impl EventBus for LocalBus {
     fn publish(&self, envelope: Envelope) {
-        if envelope.recipients.is_empty() {
+        // Most events are for their recipients only; a retired key concerns every socket.
+        if envelope.recipients.is_empty() && !matches!(envelope.event, Event::KeyRetired { .. }) {
             return;
         }
         // An error only means nobody subscribes (no real-time edge running): nothing to deliver.

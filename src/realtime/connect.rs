@@ -10,6 +10,10 @@ use super::{RealtimeState, events, user_room};
 use crate::domain::User;
 use crate::service::{ServiceError, TokenRejection};
 
+/// The key that signed the token a socket authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyId(pub String);
+
 /// The handshake `auth` payload: `io(url, { auth: { token } })`.
 #[derive(Debug, Deserialize)]
 pub struct AuthPayload {
@@ -41,9 +45,10 @@ pub async fn authenticate(
             TokenRejection::Missing.socket_message().into(),
         ));
     };
-    match state.app.accounts.authenticate(token.trim()).await {
-        Ok(user) => {
+    match state.app.accounts.authenticate_session(token.trim()).await {
+        Ok((user, kid)) => {
             socket.extensions.insert(user);
+            socket.extensions.insert(SigningKeyId(kid));
             Ok(())
         }
         Err(ServiceError::Unauthenticated(rejection)) => {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::connect::SigningKeyId;
 use super::{conversation_room, user_room};
 use crate::bus::{Envelope, Event};
 use crate::wire::MessageView;
@@ -68,6 +69,10 @@ fn render(event: &Event) -> (&'static str, Value) {
             json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing }),
         ),
         Event::SessionsRevoked { reason } => ("session_revoked", json!({ "reason": reason })),
+        Event::KeyRetired { .. } => (
+            "session_revoked",
+            json!({ "reason": "signing_key_retired" }),
+        ),
         Event::Presence {
             user_id,
             online,
@@ -80,6 +85,9 @@ fn render(event: &Event) -> (&'static str, Value) {
 }
 
 async fn deliver(io: &SocketIo, envelope: &Envelope) {
+    if let Event::KeyRetired { kid } = &envelope.event {
+        return end_sessions_signed_by(io, kid, &envelope.event).await;
+    }
     let rooms: Vec<String> = envelope.recipients.iter().map(|u| user_room(*u)).collect();
     if let Event::ConversationRemoved { conversation_id } = &envelope.event {
         // A removed member's sockets stop hearing the conversation room too.
@@ -97,4 +105,26 @@ async fn deliver(io: &SocketIo, envelope: &Envelope) {
             tracing::warn!(error = %e, "could not close the sockets of a revoked session");
         }
     }
+}
+
+/// Closes every local socket whose token was signed by `kid`, telling it why first.
+async fn end_sessions_signed_by(io: &SocketIo, kid: &str, event: &Event) {
+    let (name, payload) = render(event);
+    let mut closed = 0usize;
+    for socket in io.sockets() {
+        let signed_by_kid = socket
+            .extensions
+            .get::<SigningKeyId>()
+            .is_some_and(|k| k.0 == kid);
+        if signed_by_kid {
+            socket.emit(name, &payload).ok();
+            socket.disconnect().ok();
+            closed += 1;
+        }
+    }
+    tracing::info!(
+        kid,
+        sockets = closed,
+        "closed the sockets of a retired signing key"
+    );
 }

@@ -164,6 +164,12 @@ impl AccountService {
 
     /// The enabled account a token was issued to, if the token is still good.
     pub async fn authenticate(&self, token: &str) -> Result<User, ServiceError> {
+        Ok(self.authenticate_session(token).await?.0)
+    }
+
+    /// Like [`authenticate`](Self::authenticate), also naming the key that signed the token, so
+    /// a long-lived session (a socket) can be ended when that key is retired.
+    pub async fn authenticate_session(&self, token: &str) -> Result<(User, String), ServiceError> {
         let verified = self.tokens.verify(token).await?;
         let revoked = ServiceError::Unauthenticated(TokenRejection::Revoked);
         let user = self
@@ -174,7 +180,7 @@ impl AccountService {
         if user.disabled_at.is_some() || user.token_version != verified.token_version {
             return Err(ServiceError::Unauthenticated(TokenRejection::Revoked));
         }
-        Ok(user)
+        Ok((user, verified.kid))
     }
 
     /// Another user's account as anyone may see it; disabled accounts are not found.

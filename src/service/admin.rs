@@ -269,6 +269,16 @@ impl AdminService {
         self.deps.groups.delete(&owner, id).await
     }
 
+    /// Sockets authenticated with a token of `kid` must not outlive it.
+    fn key_retired(&self, kid: &str) {
+        self.deps.bus.publish(Envelope {
+            recipients: Vec::new(),
+            event: Event::KeyRetired {
+                kid: kid.to_owned(),
+            },
+        });
+    }
+
     /// Every signing key with its live-session count, newest first.
     pub async fn keys(&self) -> Result<Vec<KeyUsage>, ServiceError> {
         let keys = self.deps.keys.list().await?;
@@ -294,6 +304,9 @@ impl AdminService {
         let key = generate_key();
         let retired = self.deps.admin.rotate_keys(&key, retire_old).await?;
         self.deps.accounts.tokens().reload().await?;
+        for kid in &retired {
+            self.key_retired(kid);
+        }
         let sessions_logged_out = before
             .iter()
             .filter(|k| retired.contains(&k.key.kid))
@@ -333,6 +346,7 @@ impl AdminService {
         }
         self.deps.admin.retire_key(kid).await?;
         self.deps.accounts.tokens().reload().await?;
+        self.key_retired(kid);
         tracing::info!(kid, sessions = usage.live_sessions, "signing key retired");
         Ok(KeyChangeOutcome {
             new_kid: None,

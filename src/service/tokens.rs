@@ -49,10 +49,12 @@ pub struct IssuedToken {
 }
 
 /// What a valid signature vouches for; the account itself is checked by the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     pub user_id: UserId,
     pub token_version: i64,
+    /// The key that signed it: retiring that key ends this session.
+    pub kid: String,
 }
 
 struct KeyCache {
@@ -168,6 +170,7 @@ impl Tokens {
         Ok(VerifiedToken {
             user_id,
             token_version: data.claims.ver,
+            kid,
         })
     }
 
