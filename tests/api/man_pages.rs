@@ -141,3 +141,22 @@ fn the_config_page_documents_every_key() {
         }
     }
 }
+
+/// Every page renders without a single groff or man warning (`.ci/run` installs man-db).
+#[test]
+fn every_page_renders_cleanly_with_man() {
+    for page in ["man/omegachatd.8", "man/omegactl.8", "man/omegachat.toml.5"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(page);
+        let output = std::process::Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(&path)
+            .env("MANWIDTH", "80")
+            .env("MAN_KEEP_FORMATTING", "0")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run man ({e}): install man-db"));
+        assert!(output.status.success(), "man {page} failed");
+        let warnings = String::from_utf8_lossy(&output.stderr);
+        assert!(warnings.trim().is_empty(), "{page} renders with warnings:\n{warnings}");
+        assert!(output.stdout.len() > 500, "{page} rendered almost nothing");
+    }
+}
