@@ -156,7 +156,10 @@ fn every_page_renders_cleanly_with_man() {
             .unwrap_or_else(|e| panic!("cannot run man ({e}): install man-db"));
         assert!(output.status.success(), "man {page} failed");
         let warnings = String::from_utf8_lossy(&output.stderr);
-        assert!(warnings.trim().is_empty(), "{page} renders with warnings:\n{warnings}");
+        assert!(
+            warnings.trim().is_empty(),
+            "{page} renders with warnings:\n{warnings}"
+        );
         assert!(output.stdout.len() > 500, "{page} rendered almost nothing");
     }
 }

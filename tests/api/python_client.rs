@@ -17,13 +17,18 @@ async fn the_python_socketio_client_chats_through_the_daemon() {
         .env("OMEGACHAT_URL", &app.base)
         .output()
         .await
-        .expect("python3 runs (apt-get install python3-socketio python3-websocket python3-requests)");
+        .expect(
+            "python3 runs (apt-get install python3-socketio python3-websocket python3-requests)",
+        );
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "python-socketio client failed:\n{report}");
+    assert!(
+        output.status.success(),
+        "python-socketio client failed:\n{report}"
+    );
     for line in [
         "ok: chat over websocket",
         "ok: chat over polling",
