@@ -2,6 +2,7 @@
 // every store emptied on sign-out), tab visibility feeds read receipts, and typing indicators expire.
 import { bindEvents } from "../realtime/events";
 import { resetOutbox } from "../realtime/outbox";
+import { forgetAskedPresence, trackPresence } from "../realtime/presenceTracker";
 import { markWatchedRead, resetReadMarkers } from "../realtime/readMarker";
 import { closeSocket, openSocket } from "../realtime/socket";
 import { stopTyping } from "../realtime/typingEmitter";
@@ -24,6 +25,7 @@ function resetAll(): void {
   closeSocket();
   resetOutbox();
   resetReadMarkers();
+  forgetAskedPresence();
   for (const store of [useConnection, useConversations, useMessages, useTyping, usePresence, useReceipts, useUsers, useFriends, useGroups]) {
     store.getState().reset();
   }
@@ -59,6 +61,7 @@ function followVisibility(): void {
 export function bootstrap(): void {
   followSession();
   followVisibility();
+  trackPresence();
   setInterval(() => useTyping.getState().expire(), TYPING_SWEEP_MS);
   void useSession.getState().restore();
 }

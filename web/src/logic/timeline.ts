@@ -79,10 +79,11 @@ export function receiveMessages(timeline: Timeline, incoming: Message[], meId: n
   const confirmed = new Set(
     incoming.filter((m) => m.sender_id === meId && m.client_msg_id).map((m) => m.client_msg_id),
   );
-  const pending = confirmed.size ? timeline.pending.filter((p) => !confirmed.has(p.client_msg_id)) : timeline.pending;
+  const kept = confirmed.size ? timeline.pending.filter((p) => !confirmed.has(p.client_msg_id)) : timeline.pending;
+  const pending = kept.length === timeline.pending.length ? timeline.pending : kept;
   const messages = mergeMessages(timeline.messages, incoming);
   if (messages === timeline.messages && pending === timeline.pending) return timeline;
-  return { ...timeline, messages, pending: pending.length === timeline.pending.length ? timeline.pending : pending };
+  return { ...timeline, messages, pending };
 }
 
 /** Queues a new send; a second add of the same client_msg_id (a double click) is ignored. */
