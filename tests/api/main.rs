@@ -17,3 +17,4 @@ mod profiles;
 mod realtime;
 mod throttling;
 mod tokens;
+mod web;
