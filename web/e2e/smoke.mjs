@@ -111,6 +111,8 @@ try {
   await b.locator("[data-testid=message-row]", { hasText: "(edited)" }).waitFor();
 
   await a.screenshot({ path: `${out}desktop-chat.png` });
+  await a.emulateMedia({ colorScheme: "dark" });
+  await a.screenshot({ path: `${out}desktop-chat-dark.png` });
   await b.screenshot({ path: `${out}phone-chat.png` });
 
   step("ben goes back to the list on the phone");

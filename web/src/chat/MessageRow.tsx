@@ -102,29 +102,30 @@ function MessageRowView({ row, senderName, receipt, canDelete }: RowProps) {
       ) : (
         <div className={`group flex flex-col ${row.mine ? "items-end" : "items-start"}`}>
           {senderName && <span className="mb-0.5 px-1 text-xs font-medium text-slate-600 dark:text-slate-400">{senderName}</span>}
-          {editing && message ? (
-            <MessageEditor initial={message.content} onSave={save} onCancel={() => setEditing(false)} busy={busy} />
-          ) : (
-            <div
-              className={`max-w-[85%] rounded-2xl px-3 py-1.5 md:max-w-[70%] ${bubble} ${row.status !== "sent" ? "opacity-70" : ""}`}
-            >
-              {deleted ? (
-                <span className="italic opacity-80" data-testid="message-deleted">
-                  This message was deleted
+          <div className={`flex w-full items-center gap-2 ${row.mine ? "flex-row-reverse" : ""}`}>
+            {editing && message ? (
+              <MessageEditor initial={message.content} onSave={save} onCancel={() => setEditing(false)} busy={busy} />
+            ) : (
+              <div
+                className={`max-w-[85%] rounded-2xl px-3 py-1.5 md:max-w-[70%] ${bubble} ${row.status !== "sent" ? "opacity-70" : ""}`}
+              >
+                {deleted ? (
+                  <span className="italic opacity-80" data-testid="message-deleted">
+                    This message was deleted
+                  </span>
+                ) : (
+                  <MessageText text={row.content} />
+                )}
+                <span className={`ml-2 inline-block text-[0.65rem] ${row.mine ? "text-indigo-100" : "text-slate-500 dark:text-slate-400"}`}>
+                  {message?.edited && !deleted && <span data-testid="message-edited">edited · </span>}
+                  <time dateTime={row.time}>{timeLabel(row.time)}</time>
                 </span>
-              ) : (
-                <MessageText text={row.content} />
-              )}
-              <span className={`ml-2 inline-block text-[0.65rem] ${row.mine ? "text-indigo-100" : "text-slate-500 dark:text-slate-400"}`}>
-                {message?.edited && !deleted && <span data-testid="message-edited">edited · </span>}
-                <time dateTime={row.time}>{timeLabel(row.time)}</time>
-              </span>
-            </div>
-          )}
-          <div className="flex items-center gap-2 px-1">
-            <PendingState row={row} />
+              </div>
+            )}
             {!editing && (canEdit || (canDelete && !deleted && !system)) && (
-              <span className="flex gap-2 text-xs text-slate-500 md:opacity-0 md:group-hover:opacity-100 md:group-focus-within:opacity-100 dark:text-slate-400">
+              // Beside the bubble, not under it, so rows keep their height; shown on hover or focus
+              // with a pointer, always on touch screens.
+              <span className="flex shrink-0 gap-2 text-xs text-slate-500 md:opacity-0 md:group-hover:opacity-100 md:group-focus-within:opacity-100 dark:text-slate-400">
                 {canEdit && (
                   <button type="button" className="hover:underline" onClick={() => setEditing(true)} data-testid="edit-message">
                     Edit
@@ -135,12 +136,17 @@ function MessageRowView({ row, senderName, receipt, canDelete }: RowProps) {
                 </button>
               </span>
             )}
-            {receipt && (
-              <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="read-receipt">
-                {receipt}
-              </span>
-            )}
           </div>
+          {(row.pending || receipt) && (
+            <div className="flex items-center gap-2 px-1">
+              <PendingState row={row} />
+              {receipt && (
+                <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="read-receipt">
+                  {receipt}
+                </span>
+              )}
+            </div>
+          )}
           {error && (
             <p role="alert" className="px-1 text-xs text-red-700 dark:text-red-400">
               {error}

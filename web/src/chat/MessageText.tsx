@@ -6,7 +6,7 @@ import { parseLinks } from "../logic/links";
 export function MessageText({ text }: { text: string }) {
   const segments = useMemo(() => parseLinks(text), [text]);
   return (
-    <span className="whitespace-pre-wrap break-words [overflow-wrap:anywhere]">
+    <span className="whitespace-pre-wrap break-words [overflow-wrap:anywhere]" data-testid="message-text">
       {segments.map((s, i) =>
         s.kind === "link" ? (
           <a
