@@ -61,7 +61,15 @@ function onConversationUpdated(event: ConversationUpdatedEvent): void {
   } else {
     void useConversations.getState().refresh(event.conversation_id);
   }
-  void useGroups.getState().load().catch(() => {});
+  void refreshGroupOf(event.conversation_id);
+}
+
+// Keeps an open group's member list current (member added, removed or left, roles changed).
+async function refreshGroupOf(conversationId: string): Promise<void> {
+  const groups = useGroups.getState();
+  await groups.load().catch(() => {});
+  const group = useGroups.getState().byConversation[conversationId];
+  if (group && groups.details[group.id]) await useGroups.getState().loadDetail(group.id).catch(() => {});
 }
 
 /** Attaches every listener to a fresh socket. */

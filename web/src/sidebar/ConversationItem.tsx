@@ -7,6 +7,7 @@ import { describeError } from "../api/http";
 import { unreadLabel } from "../logic/unread";
 import { useConversationTitle, useUserName } from "../people/useNames";
 import { useConversations } from "../stores/conversations";
+import { MutedIcon, PinIcon } from "../ui/icons";
 import { PresenceDot } from "./PresenceDot";
 
 function preview(conversation: Conversation, senderName: string): string {
@@ -64,8 +65,16 @@ export function ConversationItem({ conversation, active }: { conversation: Conve
             <span className={`truncate ${unread ? "font-semibold" : "font-medium"}`} data-testid="conversation-title">
               {title}
             </span>
-            {conversation.pinned && <span className="text-xs text-slate-400" aria-label="pinned">📌</span>}
-            {conversation.muted && <span className="text-xs text-slate-400" aria-label="muted">🔕</span>}
+            {conversation.pinned && (
+              <span className="shrink-0 text-slate-400">
+                <PinIcon label="pinned" />
+              </span>
+            )}
+            {conversation.muted && (
+              <span className="shrink-0 text-slate-400">
+                <MutedIcon label="muted" />
+              </span>
+            )}
             <span className="ml-auto shrink-0 text-xs text-slate-500 dark:text-slate-400">
               {conversation.last_message ? shortTime(conversation.last_message.timestamp) : ""}
             </span>
