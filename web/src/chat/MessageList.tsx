@@ -2,7 +2,7 @@
 // conversation with thousands of loaded messages keeps a bounded DOM; scrolling to the top loads
 // the page before the oldest held message, and new messages follow when the view is at the bottom.
 import { useCallback, useMemo, useRef } from "react";
-import { Virtuoso, type Components } from "react-virtuoso";
+import { Virtuoso, type Components, type VirtuosoHandle } from "react-virtuoso";
 import type { Conversation } from "../api/types";
 import { placeReceipt } from "../logic/receipts";
 import { buildRows, type MessageRow as Row } from "../logic/rows";
@@ -28,13 +28,29 @@ const noReaders: Record<number, string> = {};
 interface ListContext {
   loadingOlder: boolean;
   hasOlder: boolean;
+  /** Why the last older page failed, with a way to try again. */
+  olderError: string | undefined;
+  retryOlder: () => void;
 }
 
 // Module-level so Virtuoso does not remount them on every render; live values come via `context`.
 const listParts: Components<Row, ListContext> = {
   Header: ({ context }) => (
     <div className="py-3 text-center text-xs text-slate-500 dark:text-slate-400" data-testid="history-start">
-      {context?.loadingOlder ? "Loading older messages…" : context?.hasOlder ? "" : "This is the beginning of the conversation."}
+      {context?.loadingOlder ? (
+        "Loading older messages…"
+      ) : context?.olderError && context.hasOlder ? (
+        <span role="alert">
+          {context.olderError}{" "}
+          <button type="button" className="underline" onClick={context.retryOlder}>
+            Try again
+          </button>
+        </span>
+      ) : context?.hasOlder ? (
+        ""
+      ) : (
+        "This is the beginning of the conversation."
+      )}
     </div>
   ),
   Footer: () => <div className="h-2" />,
@@ -48,6 +64,9 @@ export function MessageList({ conversation, conversationId, timeline, moderator 
   const users = useUsers((s) => s.byId);
   const readers = useReceipts((s) => s.byConversation[conversationId] ?? noReaders);
   const loadingOlder = useMessages((s) => s.loading[conversationId] === "older");
+  const olderError = useMessages((s) => s.errors[conversationId]);
+  const atBottom = useView((s) => s.atBottom);
+  const virtuoso = useRef<VirtuosoHandle>(null);
   const rows = useMemo(() => buildRows(timeline, meId), [timeline, meId]);
   const { firstItemIndex, generation } = useFirstItemIndex(rows);
   const receipt = useMemo(() => placeReceipt(rows, readers), [rows, readers]);
@@ -69,6 +88,12 @@ export function MessageList({ conversation, conversationId, timeline, moderator 
     return `Seen by ${receipt.readerIds.map((id) => nameOf(users[id], id)).join(", ")}`;
   };
 
+  const loadOlder = useCallback(() => void useMessages.getState().loadOlder(conversationId), [conversationId]);
+  const context = useMemo(
+    () => ({ loadingOlder, hasOlder: timeline.hasOlder, olderError, retryOlder: loadOlder }),
+    [loadingOlder, timeline.hasOlder, olderError, loadOlder],
+  );
+
   const renderRow = (_index: number, row: Row) => (
     <MessageRow
       row={row}
@@ -79,9 +104,10 @@ export function MessageList({ conversation, conversationId, timeline, moderator 
   );
 
   return (
-    <div className="min-h-0 flex-1" role="region" aria-label="Messages" data-testid="message-list">
+    <div className="relative min-h-0 flex-1" role="region" aria-label="Messages" data-testid="message-list">
       <Virtuoso
         key={generation}
+        ref={virtuoso}
         className="h-full"
         style={{ height: "100%" }}
         data={rows}
@@ -89,14 +115,24 @@ export function MessageList({ conversation, conversationId, timeline, moderator 
         initialTopMostItemIndex={Math.max(0, rows.length - 1)}
         computeItemKey={(_index, row) => row.key}
         itemContent={renderRow}
-        startReached={() => void useMessages.getState().loadOlder(conversationId)}
+        startReached={loadOlder}
         followOutput={followOutput}
         atBottomStateChange={(atBottom) => useView.getState().setAtBottom(atBottom)}
         atBottomThreshold={48}
         increaseViewportBy={{ top: 400, bottom: 200 }}
-        context={{ loadingOlder, hasOlder: timeline.hasOlder }}
+        context={context}
         components={listParts}
       />
+      {!atBottom && rows.length > 0 && (
+        <button
+          type="button"
+          onClick={() => virtuoso.current?.scrollToIndex({ index: "LAST", behavior: "smooth" })}
+          className="absolute bottom-3 right-4 rounded-full bg-indigo-600 px-3 py-1.5 text-sm text-white shadow-lg hover:bg-indigo-500"
+          data-testid="jump-to-latest"
+        >
+          Jump to latest ↓
+        </button>
+      )}
     </div>
   );
 }

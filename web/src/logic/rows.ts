@@ -30,12 +30,21 @@ export function rowKey(message: Message, meId: number): string {
 /** All rows: stored messages in order, then the caller's pending sends. */
 export function buildRows(timeline: Timeline, meId: number): MessageRow[] {
   const rows: MessageRow[] = [];
+  // Keys must be unique for the virtual list; should the server ever hold two of my messages with
+  // one client_msg_id, the second falls back to its message id.
+  const used = new Set<string>();
+  const uniqueKey = (message: Message) => {
+    const key = rowKey(message, meId);
+    const chosen = used.has(key) ? `m:${message.message_id}` : key;
+    used.add(chosen);
+    return chosen;
+  };
   let previous: string | undefined;
   let previousSender: number | undefined;
   for (const message of timeline.messages) {
     const startsDay = startsNewDay(previous, message.timestamp);
     rows.push({
-      key: rowKey(message, meId),
+      key: uniqueKey(message),
       message,
       pending: null,
       senderId: message.sender_id,

@@ -22,7 +22,10 @@ export function Sidebar() {
         <Button variant="ghost" onClick={() => navigate(paths.newGroup)} data-testid="nav-new-group">
           New group
         </Button>
-        <Button variant="ghost" onClick={() => logout()} data-testid="logout-button">
+        <Button variant="ghost" onClick={() => {
+            navigate(paths.home);
+            logout();
+          }} data-testid="logout-button">
           Log out
         </Button>
       </header>

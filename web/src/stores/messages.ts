@@ -78,7 +78,7 @@ export const useMessages = create<MessagesState>()((set, get) => {
       if (!timeline?.loaded || !timeline.hasOlder || get().loading[id]) return;
       const before = oldestMessageId(timeline);
       if (!before) return;
-      set((s) => ({ loading: { ...s.loading, [id]: "older" } }));
+      set((s) => ({ loading: { ...s.loading, [id]: "older" }, errors: { ...s.errors, [id]: undefined } }));
       try {
         const page = await fetchHistory(id, { before }, PAGE_SIZE);
         updateTimeline(id, (t) => prependOlder(t, page, PAGE_SIZE, myId()));
