@@ -124,12 +124,6 @@ export interface ErrorBody {
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
-export interface SendMessagePayload {
-  conversation_id: string;
-  client_msg_id: string;
-  content: string;
-}
-
 export interface PresenceEvent {
   user_id: number;
   online: boolean;

@@ -6,6 +6,9 @@ import { Button } from "../ui/Button";
 import { TextField } from "../ui/TextField";
 import { fieldError, useAction } from "../ui/useAction";
 
+// Errors the server pins on these fields are shown under the field instead of above the form.
+const shownByField = new Set(["username", "email", "display_name", "password"]);
+
 export function RegisterForm() {
   const register = useSession((s) => s.register);
   const [form, setForm] = useState({ username: "", email: "", password: "", display_name: "" });
@@ -29,7 +32,7 @@ export function RegisterForm() {
       <h2 id="register-title" className="text-lg text-slate-600 dark:text-slate-300">
         Create an account
       </h2>
-      {error && <Alert>{error.message}</Alert>}
+      {error && !shownByField.has(error.field ?? "") && <Alert>{error.message}</Alert>}
       <TextField
         label="Username"
         name="username"

@@ -31,7 +31,7 @@ export function NewGroupPanel() {
     <section className="flex min-h-0 flex-1 flex-col" aria-label="New group" data-testid="new-group-panel">
       <PanelHeader title="New group" />
       <form onSubmit={submit} className="flex min-h-0 flex-1 flex-col gap-4 overflow-y-auto p-4">
-        {error && <Alert>{error.message}</Alert>}
+        {error && error.field !== "name" && <Alert>{error.message}</Alert>}
         <TextField
           label="Group name"
           required

@@ -6,11 +6,6 @@ import type { Ack } from "../api/types";
 
 let socket: Socket | null = null;
 
-/** The live socket, if signed in. */
-export function currentSocket(): Socket | null {
-  return socket;
-}
-
 /** Whether events can be emitted now; emits while offline are not buffered (see outbox.ts). */
 export function isConnected(): boolean {
   return socket?.connected ?? false;

@@ -49,6 +49,9 @@ export async function resyncAfterConnect(): Promise<void> {
     askNewPresence(),
   );
   const timelines = Object.keys(useMessages.getState().timelines).map(catchUpConversation);
+  // The open conversation's first page may have failed while offline: try it again now.
+  const viewing = useView.getState().conversationId;
+  if (viewing) void useMessages.getState().ensureLoaded(viewing);
   await Promise.allSettled([lists, useGroups.getState().load(), ...timelines]);
   await markWatchedRead(useView.getState().conversationId);
 }

@@ -1,6 +1,7 @@
 // Profiles of other users by id, fetched on demand: conversation summaries, friend rows and group
 // members carry only ids, and the API has no batch lookup, so each unknown id costs one request.
 import { create } from "zustand";
+import { ApiError } from "../api/http";
 import { fetchUser } from "../api/users";
 import type { User } from "../api/types";
 
@@ -12,7 +13,7 @@ interface UsersState {
   reset: () => void;
 }
 
-// Ids asked for already (in flight, fetched, or failed): never asked twice.
+// Ids asked for already (in flight, fetched, or unknown to the server): not asked again.
 const requested = new Set<number>();
 
 export const useUsers = create<UsersState>()((set, get) => ({
@@ -29,8 +30,9 @@ export const useUsers = create<UsersState>()((set, get) => ({
       requested.add(id);
       fetchUser(id).then(
         (user) => get().remember([user]),
-        () => {
-          // Unknown or unreachable: the UI falls back to "User #id".
+        (e: unknown) => {
+          // The UI falls back to "User #id"; an unreachable server may be asked again later.
+          if (!(e instanceof ApiError && e.status === 404)) requested.delete(id);
         },
       );
     }
