@@ -9,6 +9,7 @@ import { PeoplePanel } from "../people/PeoplePanel";
 import { Sidebar } from "../sidebar/Sidebar";
 import { useView } from "../stores/view";
 import { ConnectionBanner } from "./ConnectionBanner";
+import { useUnreadTitle } from "./useUnreadTitle";
 
 function MainPane({ route }: { route: Route }) {
   switch (route.page) {
@@ -34,6 +35,7 @@ export function Shell() {
   const home = route.page === "home";
   const viewing = route.page === "chat" ? route.conversationId : null;
   useEffect(() => useView.getState().open(viewing), [viewing]);
+  useUnreadTitle();
 
   return (
     <div className="flex h-full flex-col">
