@@ -2,6 +2,7 @@
 //! of every recipient gets it once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -13,10 +14,15 @@ use crate::bus::{Envelope, Event};
 use crate::wire::MessageView;
 
 /// Delivers until the bus closes.
-pub async fn run(io: SocketIo, mut events: broadcast::Receiver<Arc<Envelope>>) {
+pub async fn run(
+    io: SocketIo,
+    mut events: broadcast::Receiver<Arc<Envelope>>,
+    typing_timeout: Duration,
+) {
+    let typing_ms = typing_timeout.as_millis() as u64;
     loop {
         match events.recv().await {
-            Ok(envelope) => deliver(&io, &envelope).await,
+            Ok(envelope) => deliver(&io, &envelope, typing_ms).await,
             Err(RecvError::Lagged(missed)) => {
                 // Everything missed is stored: clients catch up through history on their next read.
                 tracing::warn!(
@@ -30,7 +36,8 @@ pub async fn run(io: SocketIo, mut events: broadcast::Receiver<Arc<Envelope>>) {
 }
 
 /// The Socket.IO event name and payload for a bus event.
-fn render(event: &Event) -> (&'static str, Value) {
+/// `typing_ms` is how long a `typing` start lasts unless renewed, so receivers expire it alike.
+fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
     match event {
         Event::MessageCreated(m) => ("receive_message", json!(MessageView::from(m))),
         Event::MessageEdited(m) => ("message_edited", json!(MessageView::from(m))),
@@ -66,7 +73,8 @@ fn render(event: &Event) -> (&'static str, Value) {
             typing,
         } => (
             "typing",
-            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing }),
+            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing,
+                    "expires_in_ms": if *typing { typing_ms } else { 0 } }),
         ),
         Event::SessionsRevoked { reason } => ("session_revoked", json!({ "reason": reason })),
         Event::KeyRetired { .. } => (
@@ -84,7 +92,7 @@ fn render(event: &Event) -> (&'static str, Value) {
     }
 }
 
-async fn deliver(io: &SocketIo, envelope: &Envelope) {
+async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
     if let Event::KeyRetired { kid } = &envelope.event {
         return end_sessions_signed_by(io, kid, &envelope.event).await;
     }
@@ -95,7 +103,7 @@ async fn deliver(io: &SocketIo, envelope: &Envelope) {
             socket.leave(conversation_room(*conversation_id));
         }
     }
-    let (name, payload) = render(&envelope.event);
+    let (name, payload) = render(&envelope.event, typing_ms);
     if let Err(e) = io.to(rooms.clone()).emit(name, &payload).await {
         tracing::warn!(event = name, error = %e, "could not deliver an event to some sockets");
     }
@@ -109,7 +117,7 @@ async fn deliver(io: &SocketIo, envelope: &Envelope) {
 
 /// Closes every local socket whose token was signed by `kid`, telling it why first.
 async fn end_sessions_signed_by(io: &SocketIo, kid: &str, event: &Event) {
-    let (name, payload) = render(event);
+    let (name, payload) = render(event, 0);
     let mut closed = 0usize;
     for socket in io.sockets() {
         let signed_by_kid = socket

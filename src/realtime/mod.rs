@@ -71,7 +71,11 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
         .with_state(state)
         .build_layer();
     io.ns("/", connect::on_connect.with(connect::authenticate));
-    let delivery = tokio::spawn(delivery::run(io.clone(), app.bus.subscribe()));
+    let delivery = tokio::spawn(delivery::run(
+        io.clone(),
+        app.bus.subscribe(),
+        Duration::from_millis(config.typing_timeout_ms),
+    ));
     Realtime {
         layer,
         io,

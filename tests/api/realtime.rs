@@ -251,6 +251,8 @@ async fn presence_follows_the_last_tab_and_typing_expires(engine: Engine) {
         (typing["user_id"].as_i64(), typing["typing"].as_bool()),
         (Some(ben.id), Some(true))
     );
+    // Receivers learn how long it lasts, so every client expires it alike.
+    assert_eq!(typing["expires_in_ms"], 300);
     let expired = ann_socket.next("typing").await;
     assert_eq!(
         expired["typing"], false,
