@@ -109,6 +109,28 @@ pub async fn mark_read(
     Ok(Json(ConversationView::from(&summary)))
 }
 
+/// `GET /api/conversations/{id}/read-markers`: every participant's read marker.
+pub async fn read_markers(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let markers = state
+        .conversations
+        .read_markers(&me, ids::conversation_id(&id)?)
+        .await?;
+    let markers: Vec<serde_json::Value> = markers
+        .into_iter()
+        .map(|(user, marker)| {
+            serde_json::json!({
+                "user_id": user.0,
+                "last_read_message_id": marker.map(|m| m.to_string()),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "markers": markers })))
+}
+
 #[derive(Deserialize)]
 pub struct HistoryQuery {
     before: Option<String>,

@@ -87,6 +87,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             post(conversations::mark_read),
         )
         .route(
+            "/api/conversations/{id}/read-markers",
+            get(conversations::read_markers),
+        )
+        .route(
             "/api/conversations/{id}/messages",
             get(conversations::history).post(conversations::send),
         )

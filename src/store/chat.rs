@@ -120,6 +120,11 @@ pub trait ConversationStore: Send + Sync {
         id: ConversationId,
         message: MessageId,
     ) -> Result<bool, StoreError>;
+    /// Every participant's read marker (`None`: has read nothing yet), by user id.
+    async fn read_markers(
+        &self,
+        id: ConversationId,
+    ) -> Result<Vec<(UserId, Option<MessageId>)>, StoreError>;
 }
 
 /// Messages, partitioned by conversation and ordered by TimeUUID.

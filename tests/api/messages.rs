@@ -285,6 +285,36 @@ async fn unread_counts_follow_the_read_marker_and_flags_order_the_list(engine: E
     assert_eq!(read["unread_count"], 0);
     assert_eq!(read["last_read_message_id"], last["message_id"]);
 
+    // Ben (after a reload, say) reads how far Ann has read: his "seen" receipts survive.
+    let markers = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/api/conversations/{with_ben}/read-markers"),
+            &ben.token,
+            None,
+        )
+        .await;
+    let marker_of = |user: i64| {
+        markers["markers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == user)
+            .map(|m| m["last_read_message_id"].clone())
+    };
+    assert_eq!(marker_of(ann.id), Some(last["message_id"].clone()));
+    assert_eq!(marker_of(ben.id), Some(serde_json::Value::Null));
+    // Only participants may read them.
+    app.expect(
+        StatusCode::NOT_FOUND,
+        Method::GET,
+        &format!("/api/conversations/{with_ben}/read-markers"),
+        &cid.token,
+        None,
+    )
+    .await;
+
     app.expect(
         StatusCode::OK,
         Method::PATCH,

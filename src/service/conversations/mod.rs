@@ -274,6 +274,16 @@ impl ConversationService {
         self.summary(me, id).await
     }
 
+    /// How far each participant has read, for "seen" receipts after a reload (participants only).
+    pub async fn read_markers(
+        &self,
+        me: &User,
+        id: ConversationId,
+    ) -> Result<Vec<(UserId, Option<MessageId>)>, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        Ok(self.conversations.read_markers(id).await?)
+    }
+
     /// Tells the other participants that `me` is (or stopped) typing.
     pub async fn typing(
         &self,

@@ -184,4 +184,29 @@ impl ConversationStore for PgChatStore {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn read_markers(
+        &self,
+        id: ConversationId,
+    ) -> Result<Vec<(UserId, Option<MessageId>)>, StoreError> {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT user_id, last_read_message_id FROM user_conversations
+             WHERE conversation_id = $1 ORDER BY user_id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(user, marker)| {
+                let marker =
+                    match marker {
+                        Some(text) => Some(MessageId::parse(&text).ok_or_else(|| {
+                            StoreError::Setup(format!("corrupt read marker {text}"))
+                        })?),
+                        None => None,
+                    };
+                Ok((UserId(user), marker))
+            })
+            .collect()
+    }
 }
