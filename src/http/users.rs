@@ -92,6 +92,8 @@ pub async fn get_user(
 pub struct SearchQuery {
     #[serde(default)]
     query: String,
+    /// Comma-separated user ids: look these up instead of searching.
+    ids: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -103,12 +105,32 @@ pub struct SearchResponse {
     next_cursor: Option<String>,
 }
 
-/// `GET /api/users?query=&limit=&cursor=`: prefix search on username and display name.
+/// `GET /api/users?query=&limit=&cursor=`: prefix search on username and display name;
+/// `GET /api/users?ids=1,2,3`: those users (unknown or disabled ones left out).
 pub async fn search(
     State(state): State<AppState>,
     CurrentUser(_caller): CurrentUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    if let Some(ids) = &q.ids {
+        let ids = ids
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<i64>().map(UserId))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "ids must be comma-separated user ids, e.g. ids=1,2,3",
+                )
+            })?;
+        let users = state.accounts.get_users(&ids).await?;
+        return Ok(Json(SearchResponse {
+            users: users.iter().map(UserView::from).collect(),
+            next_cursor: None,
+        }));
+    }
     let page = state
         .accounts
         .search(&q.query, q.limit, q.cursor.as_deref())

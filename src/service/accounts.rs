@@ -191,6 +191,24 @@ impl AccountService {
         }
     }
 
+    /// Several accounts at once (at most [`MAX_SEARCH_LIMIT`]); unknown and disabled ones are left
+    /// out, so a client resolving names for a list pays one request.
+    pub async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>, ServiceError> {
+        if ids.len() > MAX_SEARCH_LIMIT as usize {
+            return Err(FieldError {
+                field: "ids",
+                code: "too_many_ids",
+                message: format!("at most {MAX_SEARCH_LIMIT} ids per request"),
+            }
+            .into());
+        }
+        let users = self.users.find_many(ids).await?;
+        Ok(users
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .collect())
+    }
+
     /// Users whose username or display name starts with `query`, a page at a time.
     pub async fn search(
         &self,

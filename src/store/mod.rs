@@ -71,6 +71,8 @@ pub trait UserStore: Send + Sync {
     async fn create(&self, user: NewUser) -> Result<User, StoreError>;
     /// The account with this id, disabled or not.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The accounts among `ids` that exist, disabled or not, in id order.
+    async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError>;
     /// The account whose username or e-mail (case-insensitively) equals `login`.
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, StoreError>;
     /// Enabled accounts whose username or display name starts with `prefix` (case-insensitive),

@@ -11,7 +11,41 @@ on_every_engine!(
     a_password_change_needs_the_old_password_and_logs_out_everywhere,
     anyone_signed_in_sees_public_profiles_only,
     people_are_found_by_username_or_display_name_prefix_page_by_page,
+    several_users_are_looked_up_in_one_request,
 );
+
+async fn several_users_are_looked_up_in_one_request(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let me = app.signed_up("looker").await;
+    let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
+    let path = format!("/api/users?ids={},{},999999", ben.id, ann.id);
+    let response = app.get_authed(&path, &me.token).await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let found: Vec<(i64, String)> = body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_i64().unwrap(),
+                u["username"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![(ann.id, "ann".into()), (ben.id, "ben".into())]);
+    assert!(
+        body["users"][0].get("email").is_none(),
+        "public fields only"
+    );
+
+    let bad = app.get_authed("/api/users?ids=1,two", &me.token).await;
+    assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
+    let too_many: Vec<String> = (1..=101).map(|i| i.to_string()).collect();
+    let path = format!("/api/users?ids={}", too_many.join(","));
+    let refused = app.get_authed(&path, &me.token).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST);
+}
 
 async fn a_user_edits_and_clears_their_profile(engine: Engine) {
     let app = spawn_app(engine).await;

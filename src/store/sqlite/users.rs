@@ -47,6 +47,17 @@ impl UserStore for SqliteUserStore {
         Ok(row.map(User::from))
     }
 
+    async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
     /// The account whose username or e-mail (case-insensitively) equals `login`.
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as(
