@@ -178,6 +178,8 @@ pub struct ConversationView {
     pub avatar_url: Option<String>,
     /// The other participant of a direct conversation.
     pub peer_id: Option<i64>,
+    /// The group of a group conversation.
+    pub group_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_message: Option<MessageView>,
@@ -197,6 +199,7 @@ impl From<&ConversationSummary> for ConversationView {
             name: c.name.clone(),
             avatar_url: c.avatar_url.clone(),
             peer_id: s.peer_id.map(|u| u.0),
+            group_id: s.group_id,
             created_at: c.created_at,
             updated_at: c.updated_at,
             last_message: s.last_message.as_ref().map(MessageView::from),

@@ -172,6 +172,8 @@ pub struct ConversationSummary {
     pub conversation: Conversation,
     /// In a direct conversation, the other participant (filled in by the service).
     pub peer_id: Option<UserId>,
+    /// In a group conversation, its group (for `/api/groups/{id}`).
+    pub group_id: Option<i64>,
     pub last_message: Option<Message>,
     pub unread_count: u32,
     pub last_read_message_id: Option<MessageId>,

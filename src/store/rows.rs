@@ -203,6 +203,7 @@ pub(super) struct SummaryRow {
     muted: bool,
     archived: bool,
     pinned: bool,
+    group_id: Option<i64>,
     unread_count: i64,
 }
 
@@ -215,6 +216,7 @@ impl SummaryRow {
         Ok(ConversationSummary {
             conversation: self.conversation.try_into()?,
             peer_id: None,
+            group_id: self.group_id,
             last_message,
             unread_count: u32::try_from(self.unread_count).unwrap_or(u32::MAX),
             last_read_message_id: self

@@ -33,6 +33,17 @@ async fn a_group_tells_its_story_and_respects_roles(engine: Engine) {
     assert_eq!(group["members"].as_array().unwrap().len(), 3);
     assert_eq!(group["members"][0]["role"], "owner");
     let g = |suffix: &str| format!("/api/groups/{gid}{suffix}");
+    // The group's conversation names its group, so clients can open the group from the chat.
+    let summary = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            &format!("/api/conversations/{conv}"),
+            &ben.token,
+            None,
+        )
+        .await;
+    assert_eq!(summary["group_id"], gid);
 
     app.expect(StatusCode::NOT_FOUND, Method::GET, &g(""), &dan.token, None)
         .await;
