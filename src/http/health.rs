@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (it can serve: the database answers).
+//! `/healthz` (the process answers), `/readyz` (it can serve: the database answers) and
+//! `/api/server` (version and the limits clients must respect).
 
 use std::time::Duration;
 
@@ -15,6 +16,18 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// `GET /healthz`
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `GET /api/server`: what clients should know before they send (public, no token needed).
+pub async fn server_info(State(state): State<AppState>) -> Json<Value> {
+    let (max_message_bytes, sends_per_minute) = state.conversations.limits();
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "limits": {
+            "max_message_bytes": max_message_bytes,
+            "sends_per_user_per_minute": sends_per_minute,
+        },
+    }))
 }
 
 /// `GET /readyz`: 503 when the database does not answer within two seconds.

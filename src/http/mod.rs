@@ -101,6 +101,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(health::healthz))
+        .route("/api/server", get(health::server_info))
         .route("/readyz", get(health::readyz))
         .fallback(web::serve)
         .method_not_allowed_fallback(method_not_allowed)

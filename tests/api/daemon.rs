@@ -169,6 +169,20 @@ async fn probes_unknown_routes_and_request_ids_answer_as_documented() {
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-42");
 
+    // Clients learn the limits they must respect without a token.
+    let server: Value = app
+        .http
+        .get(app.url("/api/server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(server["limits"]["max_message_bytes"], 16 * 1024);
+    assert_eq!(server["limits"]["sends_per_user_per_minute"], 600);
+    assert_eq!(server["version"], env!("CARGO_PKG_VERSION"));
+
     let (status, error) = error_of(app.http.get(app.url("/api/nope")).send().await.unwrap()).await;
     assert_eq!(
         (status, error["code"].as_str()),

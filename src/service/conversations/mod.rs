@@ -74,6 +74,14 @@ impl ConversationService {
         self.send_limit.store(per_minute, Ordering::Relaxed);
     }
 
+    /// The limits clients must respect: (largest content in bytes, sends per user per minute).
+    pub fn limits(&self) -> (usize, u32) {
+        (
+            self.config.max_message_bytes,
+            self.send_limit.load(Ordering::Relaxed),
+        )
+    }
+
     /// Messages stored by this node, for status reports.
     pub fn stats(&self) -> &MessageStats {
         &self.stats
