@@ -20,6 +20,13 @@ export const ARTIFACTS = process.env.OMEGACHAT_ARTIFACTS || join(REPO, "test-art
 export const PASSWORD = "correct horse battery";
 /** How long one UI expectation may take: generous for a loaded 2-core machine, but bounded. */
 export const UI_TIMEOUT = 15_000;
+/**
+ * How long a send queued while offline may take to be confirmed once the page is back online.
+ * Normally well under a second; but the daemon can drop events that arrive on a new socket before
+ * its connect handler has registered the event handlers (a known bug, see README.md), and then the
+ * app waits for its 15 s ack timeout and retries 3 s later.
+ */
+export const RESEND_TIMEOUT = 30_000;
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 // Playwright adds --user-data-dir itself: every `launch()` gets a fresh temporary profile, removed
@@ -535,8 +542,8 @@ export async function scrollUpThroughPages(page, pages, { timeout = 60_000, step
 /**
  * Scrolls to the top of what is loaded, holding the next older page back until the row at the top
  * is noted, then lets it in and follows that row frame by frame until it rests (10 frames without
- * moving). Returns `{ shift, worst, inView }`: where it rests relative to where it was (px), its
- * largest displacement on the way, and whether it is in the list's viewport at rest.
+ * moving). Returns `{ shift, worst, viewport }`: how far (px) it rests from where it was, its
+ * largest displacement on the way, and the height of the list's viewport.
  */
 export async function anchorShiftOnPrepend(page) {
   let release;
@@ -553,7 +560,8 @@ export async function anchorShiftOnPrepend(page) {
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       const top = el.getBoundingClientRect().top;
       const row = [...el.querySelectorAll("[data-testid=message-row]")].find((r) => r.dataset.messageId && r.getBoundingClientRect().bottom > top);
-      return { id: row.dataset.messageId, top: row.getBoundingClientRect().top };
+      const text = row.querySelector("[data-testid=message-text]")?.textContent;
+      return { id: row.dataset.messageId, top: row.getBoundingClientRect().top, text, scrollTop: el.scrollTop };
     });
     await requested;
     const responded = page.waitForResponse(OLDER_PAGE);
@@ -575,10 +583,14 @@ export async function anchorShiftOnPrepend(page) {
       }
       const row = el.querySelector(`[data-testid=message-row][data-message-id="${anchor.id}"]`);
       const r = row?.getBoundingClientRect();
+      const first = [...el.querySelectorAll("[data-testid=message-row]")].find((x) => x.getBoundingClientRect().bottom > view.top);
       return {
+        anchor: anchor.text,
+        firstAfter: first?.querySelector("[data-testid=message-text]")?.textContent,
+        rows: el.querySelectorAll("[data-testid=message-row]").length,
         shift: r ? Math.round(Math.abs(r.top - anchor.top)) : null,
         worst: Math.round(worst),
-        inView: !!r && r.bottom > view.top && r.top < view.bottom,
+        viewport: Math.round(view.height),
       };
     }, anchor);
   } finally {

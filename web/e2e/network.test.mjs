@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import {
   assert, assertNoDuplicateRows, loginViaUI, openConversation, rowWithText, send, startBrowser, startDaemon, startProxy,
-  storySteps, waitUntil,
+  RESEND_TIMEOUT, storySteps, waitUntil,
 } from "./harness.mjs";
 
 const MISSED = 150;
@@ -91,7 +91,7 @@ describe("a network cut with 150 missed messages", { timeout: 150_000 }, () => {
     await waitUntil(async () => {
       await scrollerOf(page).evaluate((el) => (el.scrollTop = el.scrollHeight));
       return (await confirmed.count()) === 1;
-    }, { what: "offline-2 confirmed at the bottom of the list" });
+    }, { what: "offline-2 confirmed at the bottom of the list", timeout: RESEND_TIMEOUT });
     await rowWithText(page, `b-${MISSED}`).waitFor();
     await assertNoDuplicateRows(page, "ann");
     // 150 missed at 100 per page: read forward in (at least) two after= pages.

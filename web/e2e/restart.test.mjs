@@ -4,7 +4,7 @@
 // text, nothing pending, the same order as the server's) and on the server (REST history).
 import { after, before, describe, it } from "node:test";
 import {
-  assert, assertNoDuplicateRows, domRows, loginViaUI, openConversation, rowWithText, send, startBrowser, startDaemon, storySteps, waitUntil,
+  assert, assertNoDuplicateRows, domRows, loginViaUI, openConversation, rowWithText, send, startBrowser, startDaemon, RESEND_TIMEOUT, storySteps, waitUntil,
 } from "./harness.mjs";
 
 // After a restart socket.io-client's back-off (500 ms doubling to 5 s, ±50 % jitter) decides when
@@ -12,7 +12,7 @@ import {
 const RECONNECT_TIMEOUT = 25_000;
 
 describe("a daemon restart mid-conversation", { timeout: 150_000 }, () => {
-  let daemon, web, conversationId;
+  let daemon, web, conversationId, stored;
   const pages = {};
   before(async () => {
     daemon = await startDaemon();
@@ -70,7 +70,7 @@ describe("a daemon restart mid-conversation", { timeout: 150_000 }, () => {
     }
   });
 
-  step("the daemon starts again on the same port and data directory; every send is confirmed once", async () => {
+  step("the daemon starts again on the same port and data directory; every send is confirmed once", async (t) => {
     // Still pending right before the restart: nothing was given up on while the daemon was down.
     for (const page of Object.values(pages)) {
       assert((await page.locator("[data-testid=message-row][data-status=pending]").count()) === 2, "two pending rows per side");
@@ -80,13 +80,16 @@ describe("a daemon restart mid-conversation", { timeout: 150_000 }, () => {
       await page.getByTestId("connection-banner").waitFor({ state: "detached", timeout: RECONNECT_TIMEOUT });
     }
     web.endOutage();
+    const back = Date.now();
     for (const [name, page] of Object.entries(pages)) {
-      await page.locator("[data-testid=message-row][data-status=pending]").first().waitFor({ state: "detached" });
+      await page.locator("[data-testid=message-row][data-status=pending]").first().waitFor({ state: "detached", timeout: RESEND_TIMEOUT });
       for (const text of texts) await rowWithText(page, text).waitFor();
       await assertNoDuplicateRows(page, name);
     }
+    const took = Date.now() - back;
+    t.diagnostic(`every send confirmed ${took} ms after both pages were back online${took > 10_000 ? " (a dropped first emit: see README.md)" : ""}`);
 
-    const stored = await daemon.history(conversationId, (await daemon.login("ann")).token);
+    stored = await daemon.history(conversationId, (await daemon.login("ann")).token);
     for (const text of texts) {
       const copies = stored.filter((m) => m.content === text).length;
       assert(copies === 1, `the server stored "${text}" exactly once (got ${copies})`);
@@ -100,6 +103,17 @@ describe("a daemon restart mid-conversation", { timeout: 150_000 }, () => {
         `${name}'s rows match the server's history:\n  DOM:    ${rows.map((r) => r.text).join(" | ")}\n  server: ${stored.map((m) => m.content).join(" | ")}`,
       );
       assert(rows.every((r) => r.status === "sent"), `${name}: every row is confirmed`);
+    }
+  });
+
+  it("each side's sends queued while the daemon was down are stored in the order they were written", {
+    todo: "app bug, intermittent: on reconnect the outbox emits every pending send at once and the daemon handles " +
+      "them concurrently, so 'while down 2' can be stored (and shown to everyone) before 'while down 1'",
+  }, () => {
+    assert(stored, "the story got that far");
+    for (const name of ["ann", "ben"]) {
+      const order = stored.map((m) => m.content).filter((c) => c.startsWith(`${name} while down`));
+      assert(JSON.stringify(order) === JSON.stringify([`${name} while down 1`, `${name} while down 2`]), `${name}'s order: ${order.join(", ")}`);
     }
   });
 
