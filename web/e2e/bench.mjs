@@ -69,6 +69,15 @@ function instrument(n) {
       };
       const observer = new MutationObserver(check);
       observer.observe(document, { childList: true, subtree: true, attributes: true });
+      // Frame gaps (rAF to rAF), for the longest frame while the conversation opens and scrolls.
+      window.__bench.frames = [];
+      let last = null;
+      const frame = (t) => {
+        if (last !== null) window.__bench.frames.push({ start: last, duration: t - last });
+        last = t;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
     }, n);
 }
 
@@ -144,10 +153,18 @@ try {
   );
   assert(await rowInView(page, newest.message_id), "the newest message is in view");
   const scrollStarted = await page.evaluate(() => performance.now());
+  let olderMessages = 0;
+  const countOlder = (r) => {
+    if (/\/messages\?(.*&)?before=/.test(r.url()) && r.ok()) r.json().then((page) => (olderMessages += page.length), () => {});
+  };
+  page.on("response", countOlder);
   const { maxRows, pages } = await scrollUpThroughPages(page, OLDER_PAGES, { timeout: 120_000 });
-  const tasks = await page.evaluate(() => window.__bench.longTasks);
-  const longest = (from, to = Infinity) =>
-    round(Math.max(0, ...tasks.filter((t) => t.start >= from && t.start < to).map((t) => t.duration)));
+  const scrollEnded = await page.evaluate(() => performance.now());
+  page.off("response", countOlder);
+  const { longTasks: tasks, frames } = await page.evaluate(() => window.__bench);
+  const longestOf = (entries, from, to) =>
+    round(Math.max(0, ...entries.filter((t) => t.start >= from && t.start < to).map((t) => t.duration)));
+  const longest = (from, to = Infinity) => longestOf(tasks, from, to);
   web.assertCleanConsole();
 
   const result = {
@@ -168,6 +185,7 @@ try {
       messages: MESSAGES,
       newest_visible_ms: round(opened.ms),
       older_pages_scrolled: pages,
+      older_messages_loaded: olderMessages,
       max_dom_message_rows: maxRows,
       longest_task_ms: longest(opened.t0),
       longest_task_while_opening_ms: longest(opened.t0, scrollStarted),
@@ -175,6 +193,8 @@ try {
       // Long Tasks API: only tasks of 50 ms or more are reported; 0 means there was none.
       long_task_threshold_ms: 50,
       long_tasks: tasks.filter((t) => t.start >= opened.t0).length,
+      longest_frame_while_opening_ms: longestOf(frames, opened.t0, scrollStarted),
+      longest_frame_while_scrolling_ms: longestOf(frames, scrollStarted, scrollEnded),
     },
     web_dist: bundleSizes(),
   };

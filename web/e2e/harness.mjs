@@ -7,7 +7,7 @@
 // violations; `assertCleanConsole()` fails the test on any of them, except network errors logged
 // while an outage is deliberately in progress (`beginOutage()` … `endOutage()`).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,6 +169,7 @@ export async function startDaemon({ env = {}, allowedOrigins = [] } = {}) {
   // A test killed by the runner's timeout must not leave its daemon behind.
   process.once("exit", () => child?.kill("SIGKILL"));
   await start();
+  await warnIfStale(url);
   return {
     port,
     url,
@@ -212,6 +213,19 @@ export async function startDaemon({ env = {}, allowedOrigins = [] } = {}) {
       return all.reverse();
     },
   };
+}
+
+let staleChecked = false;
+/** The daemon embeds web-dist/ when it is built: say so when it serves another build than the tree's. */
+async function warnIfStale(url) {
+  if (staleChecked) return;
+  staleChecked = true;
+  try {
+    const served = await (await fetch(`${url}/`)).text();
+    if (served !== readFileSync(join(WEB_DIST, "index.html"), "utf8")) {
+      console.warn(`warning: ${daemonBin()} serves another build of the web app than web-dist/ (rebuild the daemon)`);
+    }
+  } catch {}
 }
 
 /**
