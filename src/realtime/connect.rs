@@ -47,6 +47,17 @@ pub async fn authenticate(
     };
     match state.app.accounts.authenticate_session(token.trim()).await {
         Ok((user, kid)) => {
+            // Everything a connected socket needs is set up here, before socketioxide sends the
+            // connect ack: it runs the connect handler as a separate task after the ack, and a
+            // client that sends at once (resending its pending messages after a restart) would
+            // otherwise meet a socket without handlers and lose those events.
+            socket.join(user_room(user.id));
+            events::register(&socket);
+            socket.on_disconnect(on_disconnect);
+            // Counted before the ack too, so a disconnect can never be counted before its connect.
+            if let Err(e) = state.app.presence.socket_opened(user.id).await {
+                tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
+            }
             socket.extensions.insert(user);
             socket.extensions.insert(SigningKeyId(kid));
             Ok(())
@@ -75,19 +86,9 @@ impl TokenRejection {
     }
 }
 
-/// A socket passed authentication: it joins its user's room and gets its event handlers.
-pub async fn on_connect(
-    socket: SocketRef,
-    Extension(user): Extension<User>,
-    State(state): State<RealtimeState>,
-) {
-    socket.join(user_room(user.id));
+/// A socket passed authentication (and was fully set up by [`authenticate`]).
+pub async fn on_connect(socket: SocketRef, Extension(user): Extension<User>) {
     tracing::debug!(user_id = %user.id, sid = %socket.id, "socket connected");
-    events::register(&socket);
-    socket.on_disconnect(on_disconnect);
-    if let Err(e) = state.app.presence.socket_opened(user.id).await {
-        tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
-    }
 }
 
 async fn on_disconnect(
