@@ -1,6 +1,6 @@
 // Conversations and their message history.
 import { request } from "./http";
-import type { Conversation, ConversationFlags, Message } from "./types";
+import type { Conversation, ConversationFlags, Message, ReadMarker } from "./types";
 
 export const fetchConversations = (archived: boolean) =>
   request<Conversation[]>("GET", `/api/conversations?archived=${archived}`);
@@ -25,6 +25,10 @@ export async function fetchHistory(id: string, cursor: HistoryCursor, limit: num
   const page = await request<Message[]>("GET", `/api/conversations/${encodeURIComponent(id)}/messages?${params}`);
   return "after" in cursor ? page : page.slice().reverse();
 }
+
+/** How far every participant has read, so "seen" receipts are right after a reload too. */
+export const fetchReadMarkers = (id: string) =>
+  request<{ markers: ReadMarker[] }>("GET", `/api/conversations/${encodeURIComponent(id)}/read-markers`);
 
 /** Edits one of the caller's messages; the server tells every participant with message_edited. */
 export const editMessage = (id: string, messageId: string, content: string) =>

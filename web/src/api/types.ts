@@ -134,6 +134,14 @@ export interface TypingEvent {
   conversation_id: string;
   user_id: number;
   typing: boolean;
+  /** How long a start lasts unless renewed. */
+  expires_in_ms?: number;
+}
+
+/** One participant's read marker (`GET /api/conversations/{id}/read-markers`). */
+export interface ReadMarker {
+  user_id: number;
+  last_read_message_id: string | null;
 }
 
 export interface MessagesReadEvent {

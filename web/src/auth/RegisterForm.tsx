@@ -24,6 +24,9 @@ export function RegisterForm() {
       email: form.email.trim(),
       password: form.password,
       ...(displayName ? { display_name: displayName } : {}),
+    }).then((registered) => {
+      // Signed in now: leave #/register, which on a phone would keep the list and navigation hidden.
+      if (registered) window.location.hash = paths.home;
     });
   };
 

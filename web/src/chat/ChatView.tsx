@@ -42,8 +42,10 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   }, [conversationId]);
 
   // Not in the list (archived and the archive not shown, or just created elsewhere): read it alone.
+  // Not when the server just told me I left it: the route is on its way home.
   useEffect(() => {
-    if (listLoaded && !conversation) void useConversations.getState().refresh(conversationId);
+    if (listLoaded && !conversation && !useConversations.getState().gone[conversationId])
+      void useConversations.getState().refresh(conversationId);
   }, [listLoaded, conversation, conversationId]);
 
   useEffect(() => {

@@ -14,6 +14,12 @@ describe("typing indicators", () => {
     expect(expireTyping(on, 1000 + TYPING_SHOWN_MS)).toEqual({});
   });
 
+  it("lasts as long as the server says", () => {
+    const on = applyTyping({}, 2, true, 1000, 300);
+    expect(expireTyping(on, 1299)).toBe(on);
+    expect(expireTyping(on, 1300)).toEqual({});
+  });
+
   it("a renewal pushes the expiry back", () => {
     let users = applyTyping({}, 2, true, 0);
     users = applyTyping(users, 2, true, 4000);

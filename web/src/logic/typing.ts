@@ -1,17 +1,22 @@
-// Who else is typing, per conversation. A typing start from the server lasts its typing timeout
-// unless renewed; receivers are not told that timeout, so a start is trusted for a fixed window and
-// then expires on its own — a stop that never arrives (peer's tab closed) must not leave the
-// indicator on forever.
+// Who else is typing, per conversation. A typing start from the server lasts `expires_in_ms`
+// unless renewed, and then expires on its own here too — a stop that never arrives (peer's tab
+// closed) must not leave the indicator on forever.
 
-/** How long a received "typing" start is shown without renewal; a little above the server's 5 s default. */
+/** How long a start is shown when the server does not say (older servers): above its 5 s default. */
 export const TYPING_SHOWN_MS = 6000;
 
 /** user id → time (ms since epoch) the indicator expires. */
 export type TypingUsers = Record<number, number>;
 
-/** Applies one typing event. */
-export function applyTyping(users: TypingUsers, userId: number, typing: boolean, now: number): TypingUsers {
-  if (typing) return { ...users, [userId]: now + TYPING_SHOWN_MS };
+/** Applies one typing event; a start lasts `lastsMs` (the server's `expires_in_ms`). */
+export function applyTyping(
+  users: TypingUsers,
+  userId: number,
+  typing: boolean,
+  now: number,
+  lastsMs: number = TYPING_SHOWN_MS,
+): TypingUsers {
+  if (typing) return { ...users, [userId]: now + (lastsMs > 0 ? lastsMs : TYPING_SHOWN_MS) };
   if (!(userId in users)) return users;
   const next = { ...users };
   delete next[userId];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ME, PEER, conversation, message } from "../test/fixtures";
-import { applyDeletedMessage, applyIncomingMessage, applyReadMarker, unreadLabel } from "./unread";
+import { applyDeletedMessage, applyIncomingMessage, applyReadMarker, mergeListed, unreadLabel } from "./unread";
 
 describe("unread counting", () => {
   it("counts a new message from someone else while I am not looking", () => {
@@ -53,5 +53,16 @@ describe("unread counting", () => {
     expect(unreadLabel(7)).toBe("7");
     expect(unreadLabel(1000)).toBe("999+");
     expect(PEER).not.toBe(ME);
+  });
+
+  it("a list read in flight does not undo a live message that arrived meanwhile", () => {
+    const local = applyIncomingMessage(conversation(), message(2), ME, false);
+    const staleSnapshot = conversation({ last_message: message(1), unread_count: 0 });
+    const merged = mergeListed(staleSnapshot, local);
+    expect(merged.last_message?.message_id).toBe(message(2).message_id);
+    expect(merged.unread_count).toBe(1);
+    const fresher = conversation({ last_message: message(3), unread_count: 2 });
+    expect(mergeListed(fresher, local)).toBe(fresher);
+    expect(mergeListed(staleSnapshot, undefined)).toBe(staleSnapshot);
   });
 });

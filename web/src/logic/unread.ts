@@ -62,3 +62,16 @@ export function applyReadMarker(conversation: Conversation, messageId: string): 
 export function unreadLabel(count: number): string {
   return count > 999 ? "999+" : String(count);
 }
+
+/**
+ * A conversation as a fresh list read reports it, keeping what this tab learned while that read
+ * was in flight: a live message newer than the server's snapshot (and the unread it brought) must
+ * not be replaced by the older snapshot.
+ */
+export function mergeListed(listed: Conversation, local: Conversation | undefined): Conversation {
+  const mine = local?.last_message;
+  if (!mine) return listed;
+  const theirs = listed.last_message;
+  if (theirs && !isNewerId(mine.message_id, theirs.message_id)) return listed;
+  return { ...listed, last_message: mine, unread_count: Math.max(listed.unread_count, local.unread_count) };
+}

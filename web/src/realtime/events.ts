@@ -55,9 +55,11 @@ function onRead(event: MessagesReadEvent): void {
 
 function onConversationUpdated(event: ConversationUpdatedEvent): void {
   if (event.removed) {
+    // Leave its view first: a chat view still open on a conversation missing from the list would
+    // fetch it again and get a 404.
+    if (useView.getState().conversationId === event.conversation_id) location.hash = "#/";
     useConversations.getState().remove(event.conversation_id);
     useMessages.getState().drop(event.conversation_id);
-    if (useView.getState().conversationId === event.conversation_id) location.hash = "#/";
   } else {
     void useConversations.getState().refresh(event.conversation_id);
   }
@@ -103,7 +105,8 @@ export function bindEvents(socket: Socket): void {
   socket.on("message_deleted", onChanged);
   socket.on("messages_read", onRead);
   socket.on("typing", (event: TypingEvent) => {
-    if (event.user_id !== myId()) useTyping.getState().apply(event.conversation_id, event.user_id, event.typing);
+    if (event.user_id !== myId())
+      useTyping.getState().apply(event.conversation_id, event.user_id, event.typing, event.expires_in_ms);
   });
   socket.on("presence", (event: PresenceEvent) => usePresence.getState().apply([event]));
   socket.on("conversation_updated", onConversationUpdated);

@@ -71,7 +71,10 @@ describe("sending a message", () => {
     expect(rows().map((r) => r.status)).toEqual(["pending", "pending"]);
     fake.connected = true;
     flushOutbox();
-    expect(fake.sends().map((s) => s.payload.client_msg_id)).toEqual([first, second]);
+    // One at a time: the second waits for the first's ack, so the server stores them in order.
+    expect(fake.sends().map((s) => s.payload.client_msg_id)).toEqual([first]);
+    fake.sends()[0]!.answer(ack(stored(first, 1)));
+    await vi.waitFor(() => expect(fake.sends().map((s) => s.payload.client_msg_id)).toEqual([first, second]));
   });
 
   it("does not emit a send twice while its ack is still awaited", () => {

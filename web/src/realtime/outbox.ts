@@ -48,10 +48,16 @@ export function retrySend(pending: PendingMessage): void {
 /** Emits every pending (not failed) send; called on each (re)connect. */
 export function flushOutbox(): void {
   for (const timeline of Object.values(useMessages.getState().timelines)) {
-    for (const pending of timeline.pending) {
-      if (pending.status === "pending") void deliver(pending);
-    }
+    void deliverInOrder(timeline.pending.filter((p) => p.status === "pending"));
   }
+}
+
+/**
+ * One conversation's queued sends, one after another: emitted together, the server would handle
+ * them concurrently and could store "second" before "first" for everyone.
+ */
+async function deliverInOrder(queue: PendingMessage[]): Promise<void> {
+  for (const pending of queue) await deliver(pending);
 }
 
 /** Forgets in-flight bookkeeping (sign-out). */

@@ -9,7 +9,7 @@ import { newestMessageId } from "../logic/timeline";
 import { useConversations } from "../stores/conversations";
 import { useFriends } from "../stores/friends";
 import { useGroups } from "../stores/groups";
-import { PAGE_SIZE, useMessages } from "../stores/messages";
+import { PAGE_SIZE, loadReceipts, useMessages } from "../stores/messages";
 import { useView } from "../stores/view";
 import { flushOutbox } from "./outbox";
 import { markWatchedRead, resetReadMarkers } from "./readMarker";
@@ -28,6 +28,7 @@ export async function catchUpConversation(conversationId: string): Promise<void>
     const result = newest
       ? await catchUpAfter((after, limit) => fetchHistory(conversationId, { after }, limit), newest)
       : { messages: await fetchHistory(conversationId, { latest: true }, PAGE_SIZE), complete: true };
+    void loadReceipts(conversationId);
     if (result.complete) {
       useMessages.getState().receive(conversationId, result.messages);
     } else {

@@ -9,7 +9,7 @@ import {
 } from "../api/conversations";
 import { ApiError } from "../api/http";
 import type { Conversation, ConversationFlags, Message } from "../api/types";
-import { applyDeletedMessage, applyIncomingMessage, applyReadMarker } from "../logic/unread";
+import { applyDeletedMessage, applyIncomingMessage, applyReadMarker, mergeListed } from "../logic/unread";
 
 interface ConversationsState {
   byId: Record<string, Conversation>;
@@ -23,6 +23,8 @@ interface ConversationsState {
   setShowArchived: (show: boolean) => Promise<void>;
   upsert: (conversation: Conversation) => void;
   remove: (id: string) => void;
+  /** Conversations the server said I left (removed, group deleted): not worth asking for again. */
+  gone: Record<string, true>;
   /** Applies mute/pin/archive optimistically, then takes the server's answer (or rolls back). */
   setFlags: (id: string, flags: ConversationFlags) => Promise<void>;
   /** Opens (creating on first use) the direct conversation with a user; returns its id. */
@@ -35,7 +37,7 @@ interface ConversationsState {
   reset: () => void;
 }
 
-const initial = { byId: {}, loaded: false, showArchived: false, error: null };
+const initial = { byId: {}, gone: {}, loaded: false, showArchived: false, error: null };
 
 export const useConversations = create<ConversationsState>()((set, get) => ({
   ...initial,
@@ -46,9 +48,11 @@ export const useConversations = create<ConversationsState>()((set, get) => ({
         fetchConversations(false),
         get().showArchived ? fetchConversations(true) : Promise.resolve([]),
       ]);
-      const byId: Record<string, Conversation> = {};
-      for (const c of lists.flat()) byId[c.conversation_id] = c;
-      set({ byId, loaded: true, error: null });
+      set((s) => {
+        const byId: Record<string, Conversation> = {};
+        for (const c of lists.flat()) byId[c.conversation_id] = mergeListed(c, s.byId[c.conversation_id]);
+        return { byId, loaded: true, error: null };
+      });
     } catch (e) {
       if (e instanceof ApiError) set({ error: e.message });
       else throw e;
@@ -77,14 +81,17 @@ export const useConversations = create<ConversationsState>()((set, get) => ({
   },
 
   upsert: (conversation) =>
-    set((s) => ({ byId: { ...s.byId, [conversation.conversation_id]: conversation } })),
+    set((s) => {
+      const gone = { ...s.gone };
+      delete gone[conversation.conversation_id];
+      return { byId: { ...s.byId, [conversation.conversation_id]: conversation }, gone };
+    }),
 
   remove: (id) =>
     set((s) => {
-      if (!(id in s.byId)) return s;
       const byId = { ...s.byId };
       delete byId[id];
-      return { byId };
+      return { byId, gone: { ...s.gone, [id]: true } };
     }),
 
   setFlags: async (id, flags) => {

@@ -2,7 +2,7 @@
 // brings stored messages in — first page, older pages, live events, acks, catch-up — goes through
 // receive(), so the dedupe rules in logic/timeline.ts hold whatever the order of arrival.
 import { create } from "zustand";
-import { fetchHistory } from "../api/conversations";
+import { fetchHistory, fetchReadMarkers } from "../api/conversations";
 import { describeError } from "../api/http";
 import type { Message } from "../api/types";
 import {
@@ -16,6 +16,7 @@ import {
   type PendingMessage,
   type Timeline,
 } from "../logic/timeline";
+import { useReceipts } from "./receipts";
 import { myId } from "./session";
 
 /** Messages per history page when scrolling back. */
@@ -60,6 +61,7 @@ export const useMessages = create<MessagesState>()((set, get) => {
       set((s) => ({ loading: { ...s.loading, [id]: "latest" }, errors: { ...s.errors, [id]: undefined } }));
       try {
         const page = await fetchHistory(id, { latest: true }, PAGE_SIZE);
+        void loadReceipts(id);
         set((s) => {
           // Live messages or pending sends may have landed while the page was in flight.
           const base = s.timelines[id] ?? emptyTimeline;
@@ -122,3 +124,17 @@ export const useMessages = create<MessagesState>()((set, get) => {
     reset: () => set({ timelines: {}, loading: {}, errors: {} }),
   };
 });
+
+/** Seeds "seen" receipts from the server's markers; live messages_read events move them on. */
+export async function loadReceipts(id: string): Promise<void> {
+  try {
+    const { markers } = await fetchReadMarkers(id);
+    const me = myId();
+    for (const marker of markers) {
+      if (marker.user_id !== me && marker.last_read_message_id)
+        useReceipts.getState().apply(id, marker.user_id, marker.last_read_message_id);
+    }
+  } catch {
+    // Receipts are a nicety: the conversation works without them and live events still arrive.
+  }
+}

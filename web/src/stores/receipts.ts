@@ -1,5 +1,5 @@
-// How far other participants have read, per conversation, from messages_read events. The API gives
-// no way to read other members' markers, so this starts empty after a reload and fills live.
+// How far other participants have read, per conversation: loaded from the read-markers endpoint
+// when a conversation is loaded or caught up, then moved forward by live messages_read events.
 import { create } from "zustand";
 import { isNewerId } from "../logic/messageOrder";
 

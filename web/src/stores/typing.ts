@@ -4,7 +4,7 @@ import { applyTyping, expireTyping, type TypingUsers } from "../logic/typing";
 
 interface TypingState {
   byConversation: Record<string, TypingUsers>;
-  apply: (conversationId: string, userId: number, typing: boolean, now?: number) => void;
+  apply: (conversationId: string, userId: number, typing: boolean, lastsMs?: number, now?: number) => void;
   /** Drops expired indicators everywhere; run on a timer. */
   expire: (now?: number) => void;
   reset: () => void;
@@ -12,10 +12,10 @@ interface TypingState {
 
 export const useTyping = create<TypingState>()((set) => ({
   byConversation: {},
-  apply: (conversationId, userId, typing, now = Date.now()) =>
+  apply: (conversationId, userId, typing, lastsMs, now = Date.now()) =>
     set((s) => {
       const current = s.byConversation[conversationId] ?? {};
-      const next = applyTyping(current, userId, typing, now);
+      const next = applyTyping(current, userId, typing, now, lastsMs);
       return next === current ? s : { byConversation: { ...s.byConversation, [conversationId]: next } };
     }),
   expire: (now = Date.now()) =>

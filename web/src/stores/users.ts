@@ -1,8 +1,8 @@
 // Profiles of other users by id, fetched on demand: conversation summaries, friend rows and group
-// members carry only ids, and the API has no batch lookup, so each unknown id costs one request.
+// members carry only ids. Unknown ids are looked up together (`/api/users?ids=`, 100 at a time).
 import { create } from "zustand";
 import { ApiError } from "../api/http";
-import { fetchUser } from "../api/users";
+import { MAX_IDS_PER_LOOKUP, fetchUsers } from "../api/users";
 import type { User } from "../api/types";
 
 interface UsersState {
@@ -25,14 +25,16 @@ export const useUsers = create<UsersState>()((set, get) => ({
       return { byId };
     }),
   ensure: (ids) => {
-    for (const id of ids) {
-      if (requested.has(id) || get().byId[id]) continue;
-      requested.add(id);
-      fetchUser(id).then(
-        (user) => get().remember([user]),
+    const wanted = [...new Set(ids)].filter((id) => !requested.has(id) && !get().byId[id]);
+    for (let i = 0; i < wanted.length; i += MAX_IDS_PER_LOOKUP) {
+      const batch = wanted.slice(i, i + MAX_IDS_PER_LOOKUP);
+      for (const id of batch) requested.add(id);
+      fetchUsers(batch).then(
+        // Ids missing from the answer are unknown or disabled: they stay "User #id", not re-asked.
+        (users) => get().remember(users),
         (e: unknown) => {
           // The UI falls back to "User #id"; an unreachable server may be asked again later.
-          if (!(e instanceof ApiError && e.status === 404)) requested.delete(id);
+          if (!(e instanceof ApiError && e.status < 500)) for (const id of batch) requested.delete(id);
         },
       );
     }
