@@ -9,6 +9,7 @@ mod socket_client;
 mod systemd;
 
 mod accounts;
+mod browser;
 mod daemon;
 mod friends;
 mod groups;
