@@ -82,7 +82,8 @@ test("two friends chat live, with acks after storage and edits seen by the other
 
     const typing = next(benSocket, "typing");
     await annSocket.emitWithAck("typing", { conversation_id, typing: true });
-    assert.deepEqual({ ...(await typing) }, { conversation_id, user_id: ann.id, typing: true });
+    // expires_in_ms: the server's typing timeout (realtime.typing_timeout_ms, 5 s by default).
+    assert.deepEqual({ ...(await typing) }, { conversation_id, user_id: ann.id, typing: true, expires_in_ms: 5000 });
   } finally {
     annSocket.disconnect();
     benSocket.disconnect();
