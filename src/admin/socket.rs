@@ -4,7 +4,6 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Gid, Group, chown};
 use tokio::net::UnixListener;
 
@@ -70,11 +69,11 @@ pub fn bind(path: &Path, group: Option<Gid>) -> Result<UnixListener, SocketError
             source,
         })?;
     }
-    // Created owner-only from the first instant; widened to the group below if configured.
-    let previous = umask(Mode::from_bits_truncate(0o177));
-    let bound = UnixListener::bind(path);
-    umask(previous);
-    let listener = bound.map_err(|source| SocketError::Bind {
+    // Not under a temporary umask: the umask is per process, and threads creating files meanwhile
+    // (or children spawned meanwhile) would inherit it. Until the chmod below the socket has the
+    // process's default mode, which grants no write (= connect) permission beyond the usual umask,
+    // sits in a 0750 directory, and is refused by the SO_PEERCRED check anyway.
+    let listener = UnixListener::bind(path).map_err(|source| SocketError::Bind {
         path: path.to_owned(),
         source,
     })?;
