@@ -13,6 +13,7 @@ import { useGroups } from "../stores/groups";
 import { useMessages } from "../stores/messages";
 import { usePresence } from "../stores/presence";
 import { useReceipts } from "../stores/receipts";
+import { useServer } from "../stores/server";
 import { useSession } from "../stores/session";
 import { useTyping } from "../stores/typing";
 import { useUsers } from "../stores/users";
@@ -63,5 +64,6 @@ export function bootstrap(): void {
   followVisibility();
   trackPresence();
   setInterval(() => useTyping.getState().expire(), TYPING_SWEEP_MS);
+  void useServer.getState().load();
   void useSession.getState().restore();
 }

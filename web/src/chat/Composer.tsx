@@ -3,23 +3,23 @@
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from "react";
 import { sendMessage } from "../realtime/outbox";
 import { stopTyping, userTyped } from "../realtime/typingEmitter";
+import { useServer } from "../stores/server";
 import { Button } from "../ui/Button";
 
-/** The server's default `chat.max_message_bytes`. */
-const MAX_MESSAGE_BYTES = 16 * 1024;
 const encoder = new TextEncoder();
 
 export function Composer({ conversationId, disabled }: { conversationId: string; disabled?: boolean }) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const maxBytes = useServer((s) => s.maxMessageBytes);
 
   useEffect(() => () => stopTyping(), [conversationId]);
 
   const submit = () => {
     const content = text.trim();
     if (!content) return;
-    if (encoder.encode(content).length > MAX_MESSAGE_BYTES) {
-      setError(`Messages can be at most ${MAX_MESSAGE_BYTES / 1024} KiB.`);
+    if (encoder.encode(content).length > maxBytes) {
+      setError(`Messages can be at most ${Math.floor(maxBytes / 1024)} KiB.`);
       return;
     }
     stopTyping();

@@ -1,0 +1,23 @@
+// The server's limits, read once at start-up so the composer refuses what the server would.
+import { create } from "zustand";
+import { fetchServerInfo } from "../api/server";
+
+/** The server's default `chat.max_message_bytes`, used until (or if never) it answers. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024;
+
+interface ServerState {
+  maxMessageBytes: number;
+  load: () => Promise<void>;
+}
+
+export const useServer = create<ServerState>()((set) => ({
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  load: async () => {
+    try {
+      const info = await fetchServerInfo();
+      set({ maxMessageBytes: info.limits.max_message_bytes });
+    } catch {
+      // The default stands; the server still refuses anything too long, with its own message.
+    }
+  },
+}));
