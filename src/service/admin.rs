@@ -192,15 +192,25 @@ impl AdminService {
 
     async fn named_members(&self, id: i64) -> Result<Vec<(GroupMember, String)>, ServiceError> {
         let members = self.deps.group_store.members(id).await?;
-        let mut named = Vec::with_capacity(members.len());
-        for member in members {
-            let name = match self.deps.users.find_by_id(member.user_id).await? {
-                Some(user) => user.username,
-                None => member.user_id.to_string(),
-            };
-            named.push((member, name));
-        }
-        Ok(named)
+        let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
+        let names: HashMap<UserId, String> = self
+            .deps
+            .users
+            .find_many(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
+        Ok(members
+            .into_iter()
+            .map(|member| {
+                let name = names
+                    .get(&member.user_id)
+                    .cloned()
+                    .unwrap_or_else(|| member.user_id.to_string());
+                (member, name)
+            })
+            .collect())
     }
 
     /// Group changes are made on the owner's authority, so the group's own rules (roles,

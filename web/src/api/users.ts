@@ -1,8 +1,6 @@
 // Other users: profiles by id and prefix search.
 import { request } from "./http";
-import type { User, UserSearchPage } from "./types";
-
-export const fetchUser = (id: number) => request<User>("GET", `/api/users/${id}`);
+import type { UserSearchPage } from "./types";
 
 /** The server's batch lookup takes at most this many ids. */
 export const MAX_IDS_PER_LOOKUP = 100;

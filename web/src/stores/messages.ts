@@ -2,7 +2,7 @@
 // brings stored messages in — first page, older pages, live events, acks, catch-up — goes through
 // receive(), so the dedupe rules in logic/timeline.ts hold whatever the order of arrival.
 import { create } from "zustand";
-import { fetchHistory, fetchReadMarkers } from "../api/conversations";
+import { fetchHistory } from "../api/conversations";
 import { describeError } from "../api/http";
 import type { Message } from "../api/types";
 import {
@@ -16,7 +16,7 @@ import {
   type PendingMessage,
   type Timeline,
 } from "../logic/timeline";
-import { useReceipts } from "./receipts";
+import { loadReceipts } from "./receipts";
 import { myId } from "./session";
 
 /** Messages per history page when scrolling back. */
@@ -124,17 +124,3 @@ export const useMessages = create<MessagesState>()((set, get) => {
     reset: () => set({ timelines: {}, loading: {}, errors: {} }),
   };
 });
-
-/** Seeds "seen" receipts from the server's markers; live messages_read events move them on. */
-export async function loadReceipts(id: string): Promise<void> {
-  try {
-    const { markers } = await fetchReadMarkers(id);
-    const me = myId();
-    for (const marker of markers) {
-      if (marker.user_id !== me && marker.last_read_message_id)
-        useReceipts.getState().apply(id, marker.user_id, marker.last_read_message_id);
-    }
-  } catch {
-    // Receipts are a nicety: the conversation works without them and live events still arrive.
-  }
-}

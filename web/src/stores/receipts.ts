@@ -1,7 +1,9 @@
 // How far other participants have read, per conversation: loaded from the read-markers endpoint
 // when a conversation is loaded or caught up, then moved forward by live messages_read events.
 import { create } from "zustand";
+import { fetchReadMarkers } from "../api/conversations";
 import { isNewerId } from "../logic/messageOrder";
+import { myId } from "./session";
 
 interface ReceiptsState {
   /** conversation id → user id → newest message id that user has read. */
@@ -21,3 +23,17 @@ export const useReceipts = create<ReceiptsState>()((set) => ({
     }),
   reset: () => set({ byConversation: {} }),
 }));
+
+/** Seeds "seen" receipts from the server's markers; live messages_read events move them on. */
+export async function loadReceipts(id: string): Promise<void> {
+  try {
+    const { markers } = await fetchReadMarkers(id);
+    const me = myId();
+    for (const marker of markers) {
+      if (marker.user_id !== me && marker.last_read_message_id)
+        useReceipts.getState().apply(id, marker.user_id, marker.last_read_message_id);
+    }
+  } catch {
+    // Receipts are a nicety: the conversation works without them and live events still arrive.
+  }
+}
