@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use omegachat_contract::Config;
 use tokio::net::TcpListener;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 
 use crate::admin::{self, AdminListener};
 use crate::bus::{EventBus, LocalBus};
 use crate::realtime::{self, Realtime, origin::AllowedOrigins};
+use crate::server;
 use crate::service::AccountService;
 use crate::service::admin::{AdminDeps, AdminService};
 use crate::service::audience::AudienceCache;
@@ -115,13 +116,14 @@ async fn build_serving(config: &Config, stores: Stores) -> Result<Serving, Start
     let tokens = Tokens::new(stores.keys.clone(), stores.admin.clone(), &config.auth).await?;
     let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
     let throttle = LoginThrottle::new(counters.clone(), &config.auth);
+    let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
     let accounts = Arc::new(AccountService::new(
         stores.users.clone(),
         passwords,
         tokens,
         throttle,
+        bus.clone(),
     ));
-    let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
     let audiences = Arc::new(AudienceCache::default());
     let social = SocialService::new(
         stores.users.clone(),
@@ -268,8 +270,10 @@ impl Application {
         self.core.serving().map(|s| &s.stores)
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
-    /// for at most `server.shutdown_grace_ms`, and closes the database.
+    /// Serves until `shutdown` completes, then stops in order, within `server.shutdown_grace_ms`:
+    /// stop accepting connections; let the socket requests in progress be stored and
+    /// acknowledged, then close the sockets; let the HTTP requests in progress finish; and only
+    /// then close the stores, so nothing that had arrived fails on a closed database.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -280,38 +284,28 @@ impl Application {
             .listener
             .local_addr()
             .unwrap_or(core.config.server.listen);
-        let stopping = Arc::new(Notify::new());
-        let stop_signal = {
-            let stopping = stopping.clone();
-            let core = core.clone();
-            async move {
-                shutdown.await;
-                tracing::info!("shutting down: no longer accepting connections");
-                crate::systemd::stopping();
-                // Upgraded WebSockets are no longer HTTP requests the server waits for: close them.
-                if let Some(serving) = core.serving() {
-                    serving.realtime.io.close().await;
-                }
-                // notify_one stores a permit, so the grace timer starts even if it is not yet waiting.
-                stopping.notify_one();
-            }
-        };
+        let mut limits = server::Limits::from(&core.config.server);
+        server::raise_open_files_limit(&mut limits);
+        let mut public = server::Server::start(self.listener, gate(core.clone()), limits);
         tracing::info!("listening on http://{local_addr}");
         let admin_task = tokio::spawn(admin::serve(self.admin, core.clone()));
         crate::systemd::ready();
         let watchdog = crate::systemd::spawn_watchdog(Arc::new(core.database.clone()));
-        let server = axum::serve(
-            self.listener,
-            gate(core.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop_signal);
-        let outcome = tokio::select! {
-            result = server.into_future() => result.map_err(StartupError::Serve),
-            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
-                tracing::warn!(grace_ms = grace.as_millis() as u64, "requests still running after the grace period; exiting anyway");
-                Ok(())
-            }
-        };
+
+        shutdown.await;
+        let deadline = tokio::time::Instant::now() + grace;
+        tracing::info!("shutting down: no longer accepting connections");
+        crate::systemd::stopping();
+        public.stop_accepting().await;
+        if let Some(serving) = core.serving() {
+            serving.realtime.shut_down(deadline).await;
+        }
+        if !public.shutdown(deadline).await {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "requests still running after server.shutdown_grace_ms; exiting anyway"
+            );
+        }
         admin_task.abort();
         if let Some(serving) = core.serving() {
             serving.realtime.delivery.abort();
@@ -321,7 +315,7 @@ impl Application {
         }
         DatabaseHealth::close(&core.database).await;
         tracing::info!("stopped");
-        outcome
+        Ok(())
     }
 }
 

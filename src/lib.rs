@@ -11,6 +11,7 @@ pub mod domain;
 pub mod http;
 pub mod realtime;
 pub mod reload;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod systemd;

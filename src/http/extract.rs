@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::User;
+use crate::server::ConnectionAuth;
 use crate::service::{ServiceError, TokenRejection};
 
 /// A JSON body; a malformed or wrongly shaped one is a 400/422 with the parser's reason.
@@ -88,6 +89,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(missing)?;
-        Ok(CurrentUser(state.accounts.authenticate(token).await?))
+        let user = state.accounts.authenticate(token).await?;
+        if let Some(connection) = parts.extensions.get::<ConnectionAuth>() {
+            connection.authenticated();
+        }
+        Ok(CurrentUser(user))
     }
 }

@@ -8,6 +8,7 @@ use socketioxide::socket::DisconnectReason;
 
 use super::{RealtimeState, events, user_room};
 use crate::domain::User;
+use crate::server::ConnectionAuth;
 use crate::service::{ServiceError, TokenRejection};
 
 /// The key that signed the token a socket authenticated with.
@@ -47,6 +48,10 @@ pub async fn authenticate(
     };
     match state.app.accounts.authenticate_session(token.trim()).await {
         Ok((user, kid)) => {
+            // The connection this socket arrived on stops counting as unauthenticated.
+            if let Some(connection) = socket.req_parts().extensions.get::<ConnectionAuth>() {
+                connection.authenticated();
+            }
             // Everything a connected socket needs is set up here, before socketioxide sends the
             // connect ack: it runs the connect handler as a separate task after the ack, and a
             // client that sends at once (resending its pending messages after a restart) would

@@ -5,6 +5,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 
+use std::sync::Arc;
+
+use super::drain::Drain;
 use super::{RealtimeState, ack, conversation_room};
 use crate::domain::{ConversationId, MessageId, User, UserId};
 use crate::service::ServiceError;
@@ -44,13 +47,20 @@ fn message_id(raw: &str) -> Result<MessageId, ServiceError> {
 }
 
 /// Answers a malformed payload with `invalid_payload`; otherwise runs `work` on it and answers
-/// with its result.
-async fn respond<T, E, F, Fut>(ack: AckSender, payload: Result<T, E>, work: F)
+/// with its result. Once the daemon is shutting down, new requests are refused instead.
+async fn respond<T, E, F, Fut>(drain: Arc<Drain>, ack: AckSender, payload: Result<T, E>, work: F)
 where
     E: std::fmt::Display,
     F: FnOnce(T) -> Fut,
     Fut: Future<Output = Result<Value, ServiceError>>,
 {
+    let Some(_in_flight) = drain.enter() else {
+        return ack::fail(
+            ack,
+            "shutting_down",
+            "the server is restarting: send this again once reconnected (a resent client_msg_id is stored once)",
+        );
+    };
     let payload = match payload {
         Ok(payload) => payload,
         Err(e) => return ack::fail(ack, "invalid_payload", &format!("malformed payload: {e}")),
@@ -74,7 +84,7 @@ async fn join_room(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         state
             .app
@@ -96,8 +106,9 @@ async fn leave_room(
     TryData(p): TryData<RoomPayload>,
     ack: AckSender,
     Extension(me): Extension<User>,
+    State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         let room = conversation_room(id);
         socket.leave(room.clone());
@@ -123,7 +134,7 @@ async fn send_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         let (message, created) = state
             .app
@@ -149,7 +160,7 @@ async fn edit_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
@@ -177,7 +188,7 @@ async fn delete_message(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
@@ -195,7 +206,7 @@ async fn mark_read(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
             conversation_id(&p.conversation_id)?,
             message_id(&p.message_id)?,
@@ -225,7 +236,7 @@ async fn typing(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let id = conversation_id(&p.conversation_id)?;
         if !p.typing {
             if state.typing.stopped(me.id, id, None) {
@@ -265,7 +276,7 @@ async fn get_presence(
     Extension(me): Extension<User>,
     State(state): State<RealtimeState>,
 ) {
-    respond(ack, p, |p| async move {
+    respond(state.drain.clone(), ack, p, |p| async move {
         let ids: Vec<UserId> = p.user_ids.into_iter().map(UserId).collect();
         let states = state.app.presence.lookup(me.id, &ids).await?;
         let users: Vec<Value> = states

@@ -8,6 +8,7 @@
 mod ack;
 mod connect;
 mod delivery;
+pub mod drain;
 mod events;
 pub mod origin;
 mod typing;
@@ -16,9 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omegachat_contract::config::RealtimeConfig;
-use socketioxide::SocketIo;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
+use socketioxide::{ParserConfig, SocketIo, SocketIoBuilder};
 use tokio::task::JoinHandle;
 
 use crate::app::AppState;
@@ -40,6 +41,7 @@ pub struct RealtimeState {
     pub app: AppState,
     pub typing: Arc<TypingTimers>,
     pub typing_timeout: Duration,
+    pub drain: Arc<drain::Drain>,
 }
 
 /// The mounted endpoint: the tower layer, a handle for shutdown, and the delivery task.
@@ -47,6 +49,47 @@ pub struct Realtime {
     pub layer: SocketIoLayer,
     pub io: SocketIo,
     pub delivery: JoinHandle<()>,
+    pub drain: Arc<drain::Drain>,
+}
+
+impl Realtime {
+    /// Shutdown: refuses new socket requests, lets those in progress finish (stored and
+    /// acknowledged) until `deadline`, then closes every socket.
+    pub async fn shut_down(&self, deadline: tokio::time::Instant) {
+        if !self.drain.finish(deadline).await {
+            tracing::warn!(
+                in_flight = self.drain.in_flight(),
+                "socket requests still running after server.shutdown_grace_ms; closing the sockets anyway"
+            );
+        }
+        self.io.close().await;
+    }
+}
+
+/// The Socket.IO/Engine.IO settings of the real-time endpoint: heartbeat, size limits, buffers
+/// and what the parser accepts. The protocol conformance tests build their reference server from
+/// the same settings, so what they check is what the daemon runs. Before its Socket.IO CONNECT
+/// (which carries a token of a few hundred bytes) a connection may send 8 KiB in all: the
+/// patched engine's `pre_connect_max_bytes`, which socketioxide's builder leaves at its default.
+pub fn engine_settings(config: &RealtimeConfig) -> SocketIoBuilder {
+    let max_message = config.max_message_bytes;
+    // OmegaChat has no binary events: a packet announcing attachments is refused before a byte
+    // of them is buffered (a client could otherwise park attachments of up to 10 MB per socket).
+    let parser = ParserConfig::common()
+        .max_incoming_binaries(0)
+        .max_incoming_binary_buf_size(0);
+    SocketIo::builder()
+        .ping_interval(Duration::from_millis(config.ping_interval_ms))
+        .ping_timeout(Duration::from_millis(config.ping_timeout_ms))
+        .connect_timeout(Duration::from_secs(10))
+        .with_parser(parser)
+        // Polling bodies and WebSocket messages are bounded alike.
+        .max_payload(max_message as u64)
+        .ws_max_message_size(max_message)
+        .ws_max_frame_size(max_message)
+        // Small per-socket buffers keep memory per idle connection low (see BENCHMARKS.md).
+        .ws_read_buffer_size(4 * 1024)
+        .max_buffer_size(1024)
 }
 
 /// Builds the Socket.IO endpoint over the application's services and starts delivering events.
@@ -55,21 +98,10 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
         app: app.clone(),
         typing: Arc::new(TypingTimers::default()),
         typing_timeout: Duration::from_millis(config.typing_timeout_ms),
+        drain: Arc::new(drain::Drain::default()),
     };
-    let max_message = config.max_message_bytes;
-    let (layer, io) = SocketIo::builder()
-        .ping_interval(Duration::from_millis(config.ping_interval_ms))
-        .ping_timeout(Duration::from_millis(config.ping_timeout_ms))
-        .connect_timeout(Duration::from_secs(10))
-        // Polling bodies and WebSocket messages are bounded alike.
-        .max_payload(max_message as u64)
-        .ws_max_message_size(max_message)
-        .ws_max_frame_size(max_message)
-        // Small per-socket buffers keep memory per idle connection low (see BENCHMARKS.md).
-        .ws_read_buffer_size(4 * 1024)
-        .max_buffer_size(1024)
-        .with_state(state)
-        .build_layer();
+    let drain = state.drain.clone();
+    let (layer, io) = engine_settings(config).with_state(state).build_layer();
     io.ns("/", connect::on_connect.with(connect::authenticate));
     let delivery = tokio::spawn(delivery::run(
         io.clone(),
@@ -80,5 +112,6 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
         layer,
         io,
         delivery,
+        drain,
     }
 }

@@ -7,6 +7,7 @@ use super::login_throttle::{Account, LoginThrottle};
 use super::passwords::{Passwords, Verdict};
 use super::tokens::{IssuedToken, Tokens};
 use super::{ServiceError, TokenRejection};
+use crate::bus::{Envelope, Event, EventBus};
 use crate::domain::{
     DisplayName, Email, FieldError, NewUser, Password, PhoneNumber, PictureUrl, ProfileUpdate,
     StatusText, User, UserId, Username,
@@ -52,6 +53,7 @@ pub struct AccountService {
     passwords: Passwords,
     tokens: Tokens,
     throttle: LoginThrottle,
+    bus: Arc<dyn EventBus>,
 }
 
 impl AccountService {
@@ -60,13 +62,24 @@ impl AccountService {
         passwords: Passwords,
         tokens: Tokens,
         throttle: LoginThrottle,
+        bus: Arc<dyn EventBus>,
     ) -> Self {
         Self {
             users,
             passwords,
             tokens,
             throttle,
+            bus,
         }
+    }
+
+    /// Ends every live session of `user` on every node: their tokens no longer verify, so their
+    /// sockets (which checked a token only when they connected) are told why and closed.
+    pub fn end_sessions(&self, user: UserId, reason: &'static str) {
+        self.bus.publish(Envelope {
+            recipients: vec![user],
+            event: Event::SessionsRevoked { reason },
+        });
     }
 
     /// Creates an account. Every field is checked before the (slow) hash is computed.
@@ -300,6 +313,8 @@ impl AccountService {
         if let Some(hash) = new_password {
             updated = self.users.set_password_hash(user.id, &hash, true).await?;
             tracing::info!(user_id = %user.id, "password changed; earlier tokens revoked");
+            // The socket that asked included: the client logs in again with the new password.
+            self.end_sessions(user.id, "password_changed");
         }
         Ok(updated)
     }
@@ -323,6 +338,7 @@ impl AccountService {
         let hash = self.passwords.hash(&password).await?;
         let user = self.users.set_password_hash(id, &hash, true).await?;
         tracing::info!(user_id = %id, "password reset by an administrator; earlier tokens revoked");
+        self.end_sessions(id, "password_reset");
         Ok(user)
     }
 

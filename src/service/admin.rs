@@ -109,10 +109,7 @@ impl AdminService {
     /// Tells the user's sockets on every node to close: their token no longer works.
     fn end_sessions(&self, user: User, reason: &'static str) -> Revoked {
         let sockets = self.deps.presence.sockets_of(user.id);
-        self.deps.bus.publish(Envelope {
-            recipients: vec![user.id],
-            event: Event::SessionsRevoked { reason },
-        });
+        self.deps.accounts.end_sessions(user.id, reason);
         Revoked { user, sockets }
     }
 
@@ -136,8 +133,10 @@ impl AdminService {
 
     pub async fn set_password(&self, key: &str, password: String) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
+        // Counted before the reset, which closes them (it ends the sessions itself).
+        let sockets = self.deps.presence.sockets_of(user.id);
         let user = self.deps.accounts.reset_password(user.id, password).await?;
-        Ok(self.end_sessions(user, "password_reset"))
+        Ok(Revoked { user, sockets })
     }
 
     /// Deletes an account: it leaves its groups (handing ownership over), loses its friendships,

@@ -1,6 +1,7 @@
 //! Presence: who is online, told to the people who may know (friends and direct-conversation
 //! peers, never someone blocked either way).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,9 +10,12 @@ use super::ServiceError;
 use super::conversations::ConversationService;
 use super::social::SocialService;
 use crate::bus::{Envelope, Event, EventBus};
-use crate::domain::UserId;
+use crate::domain::{User, UserId};
 use crate::store::UserStore;
 use crate::store::presence::PresenceStore;
+
+/// Most users one presence lookup may name.
+pub const MAX_PRESENCE_LOOKUP: usize = 200;
 
 /// One user's presence as clients see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,25 +104,43 @@ impl PresenceService {
         self.presence.totals()
     }
 
-    /// Presence of `users` as `me` may see it: users who block or are blocked by `me` look offline.
+    /// Presence of `users` (at most [`MAX_PRESENCE_LOOKUP`]) as `me` may see it: users who block
+    /// or are blocked by `me` look offline; unknown ids are left out.
     pub async fn lookup(
         &self,
         me: UserId,
         users: &[UserId],
     ) -> Result<Vec<PresenceState>, ServiceError> {
-        let visible = self.audience(me).await?;
-        let mut states = Vec::with_capacity(users.len());
-        for user in users.iter().copied().take(200) {
-            let Some(account) = self.users.find_by_id(user).await? else {
-                continue;
-            };
-            let may_see = user == me || visible.contains(&user);
-            states.push(PresenceState {
-                user_id: user,
-                online: may_see && self.presence.is_online(user),
-                last_seen: if may_see { account.last_seen } else { None },
-            });
+        if users.len() > MAX_PRESENCE_LOOKUP {
+            return Err(ServiceError::invalid(
+                "user_ids",
+                "invalid_payload",
+                format!(
+                    "at most {MAX_PRESENCE_LOOKUP} user_ids per get_presence ({} given): split the request",
+                    users.len()
+                ),
+            ));
         }
+        let visible = self.audience(me).await?;
+        let accounts: HashMap<UserId, User> = self
+            .users
+            .find_many(users)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let states = users
+            .iter()
+            .filter_map(|user| {
+                let account = accounts.get(user)?;
+                let may_see = *user == me || visible.contains(user);
+                Some(PresenceState {
+                    user_id: *user,
+                    online: may_see && self.presence.is_online(*user),
+                    last_seen: if may_see { account.last_seen } else { None },
+                })
+            })
+            .collect();
         Ok(states)
     }
 }

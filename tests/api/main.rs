@@ -10,12 +10,14 @@ mod systemd;
 
 mod accounts;
 mod browser;
+mod connections;
 mod daemon;
 mod friends;
 mod groups;
 mod messages;
 mod profiles;
 mod realtime;
+mod realtime_limits;
 mod throttling;
 mod tokens;
 mod web;

@@ -1,10 +1,13 @@
 //! A user's own profile, other users' public profiles, and finding people.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Engine, error_of, spawn_app};
 use crate::on_every_engine;
+use crate::socket_client::{Closed, SocketClient};
 
 on_every_engine!(
     a_user_edits_and_clears_their_profile,
@@ -109,6 +112,11 @@ async fn a_password_change_needs_the_old_password_and_logs_out_everywhere(engine
     let app = spawn_app(engine).await;
     let user = app.signed_up("leo").await;
     let second_device = app.token_for("leo", &user.password).await;
+    // Live sockets on both devices: a token only proves itself when a socket connects.
+    let mut this_tab = app.socket(&user).await;
+    let mut other_device = SocketClient::connect(&app.base, Some(&second_device))
+        .await
+        .unwrap();
 
     let (status, error) = error_of(
         app.patch_me(&user.token, &json!({"new_password": "brand new pass"}))
@@ -138,12 +146,23 @@ async fn a_password_change_needs_the_old_password_and_logs_out_everywhere(engine
         StatusCode::OK,
         "failed changes revoke nothing"
     );
+    this_tab
+        .none("session_revoked", Duration::from_millis(200))
+        .await;
 
     let change = json!({"old_password": user.password, "new_password": "brand new pass"});
     assert_eq!(
         app.patch_me(&user.token, &change).await.status(),
         StatusCode::OK
     );
+    // Every socket of the account is told and closed, the one that asked for the change too.
+    for socket in [&mut this_tab, &mut other_device] {
+        assert_eq!(
+            socket.next("session_revoked").await["reason"],
+            "password_changed"
+        );
+        let Closed::ByServer(_) = socket.closed_by_server(Duration::from_secs(5)).await;
+    }
     for token in [&user.token, &second_device] {
         let (status, error) = error_of(app.get_authed("/api/users/me", token).await).await;
         assert_eq!(

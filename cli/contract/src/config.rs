@@ -39,6 +39,16 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// After SIGTERM/SIGINT, how long in-flight requests may run before the daemon exits anyway.
     pub shutdown_grace_ms: u64,
+    /// Most TCP connections open at once; beyond it new ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Most connections open at once that have not authenticated yet (no valid token in a
+    /// request or socket handshake on them); beyond it new ones wait in the listen backlog.
+    pub max_unauthenticated_connections: usize,
+    /// How long a client has to send a request's complete headers, in milliseconds: from the
+    /// connection's start, or from the first byte of a later request on a kept-alive connection.
+    pub request_header_timeout_ms: u64,
+    /// How long a kept-alive connection may sit idle between requests, in milliseconds.
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +57,10 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1024 * 1024,
             shutdown_grace_ms: 10_000,
+            max_connections: 50_000,
+            max_unauthenticated_connections: 2_048,
+            request_header_timeout_ms: 10_000,
+            idle_timeout_ms: 30_000,
         }
     }
 }
@@ -353,6 +367,28 @@ impl Config {
                 "server.shutdown_grace_ms",
                 "must be at most 600000 (10 minutes)",
             );
+        }
+        if self.server.max_connections == 0 {
+            return fail("server.max_connections", "must be at least 1");
+        }
+        if self.server.max_unauthenticated_connections == 0
+            || self.server.max_unauthenticated_connections > self.server.max_connections
+        {
+            return fail(
+                "server.max_unauthenticated_connections",
+                "must be between 1 and server.max_connections",
+            );
+        }
+        for (key, ms) in [
+            (
+                "server.request_header_timeout_ms",
+                self.server.request_header_timeout_ms,
+            ),
+            ("server.idle_timeout_ms", self.server.idle_timeout_ms),
+        ] {
+            if !(100..=3_600_000).contains(&ms) {
+                return fail(key, "must be between 100 and 3600000 (1 hour)");
+            }
         }
         if let Err(msg) = self.database.engine() {
             return fail("database.url", &msg);

@@ -77,6 +77,14 @@ pub struct EngineIoConfig {
     /// to prevent memory eating by a malicious user.
     pub ws_max_message_size: usize,
 
+    /// OmegaChat patch: how many bytes a peer may send before its first Socket.IO CONNECT packet
+    /// (an Engine.IO message whose payload starts with `0`): the whole WebSocket input, and each
+    /// polling request body. Nothing unauthenticated needs more than the handshake's token, so
+    /// an unauthenticated connection cannot make the server buffer megabytes.
+    ///
+    /// The default value is 8 KiB.
+    pub pre_connect_max_bytes: usize,
+
     /// The maximum size of a single incoming message frame.
     /// The limit is for frame payload NOT including the frame header.
     ///
@@ -100,6 +108,7 @@ impl Default for EngineIoConfig {
             max_payload: 1e5 as u64, // 100kb
             ws_read_buffer_size: 4096,
             ws_max_message_size: 64 << 20,
+            pre_connect_max_bytes: 8 << 10,
             ws_max_frame_size: 16 << 20,
             transports: TransportType::Polling as u8 | TransportType::Websocket as u8,
         }
@@ -226,6 +235,12 @@ impl EngineIoConfigBuilder {
     /// to prevent memory eating by a malicious user.
     pub fn ws_max_message_size(mut self, ws_max_message_size: usize) -> Self {
         self.config.ws_max_message_size = ws_max_message_size;
+        self
+    }
+
+    /// OmegaChat patch: bytes a peer may send before its first Socket.IO CONNECT packet.
+    pub fn pre_connect_max_bytes(mut self, pre_connect_max_bytes: usize) -> Self {
+        self.config.pre_connect_max_bytes = pre_connect_max_bytes;
         self
     }
 

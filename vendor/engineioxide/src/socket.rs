@@ -200,6 +200,11 @@ where
     /// Whether the socket is currently upgrading to a new transport.
     upgrading: AtomicBool,
 
+    /// OmegaChat patch: whether the peer has sent a Socket.IO CONNECT packet (an Engine.IO
+    /// message starting with `0`); until then it may send `pre_connect_max_bytes` at most.
+    /// Shared with the WebSocket transport's byte budget, which lifts when this turns true.
+    pub(crate) connect_sent: Arc<AtomicBool>,
+
     /// Channel to send [`PacketBuf`] to the connection
     ///
     /// It is used and managed by the [`EngineIo`](crate::engine) struct depending on the transport type
@@ -264,6 +269,7 @@ where
             protocol,
             transport: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
+            connect_sent: Arc::new(AtomicBool::new(false)),
 
             internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
             internal_tx,
@@ -298,6 +304,16 @@ where
     }
     pub(crate) fn is_upgrading(&self) -> bool {
         self.upgrading.load(Ordering::Relaxed)
+    }
+    /// OmegaChat patch: records a Socket.IO CONNECT packet among the peer's messages.
+    pub(crate) fn note_incoming_message(&self, msg: &str) {
+        if msg.starts_with('0') && !self.connect_sent.load(Ordering::Relaxed) {
+            self.connect_sent.store(true, Ordering::Release);
+        }
+    }
+    /// OmegaChat patch: whether the peer has sent a Socket.IO CONNECT packet yet.
+    pub(crate) fn has_sent_connect(&self) -> bool {
+        self.connect_sent.load(Ordering::Acquire)
     }
     pub(crate) fn start_upgrade(&self) {
         self.upgrading.store(true, Ordering::Relaxed);
@@ -356,7 +372,12 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = ?self.id, "heartbeat sender routine started");
 
-        let mut interval_tick = tokio::time::interval(interval);
+        // OmegaChat patch: the first ping goes out one `interval` after the open packet, as the
+        // Engine.IO protocol says (upstream's first `tick()` completes at once, so the first ping
+        // left 1 ms after the handshake and a silent client was dropped after `timeout` alone).
+        let mut interval_tick =
+            tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        interval_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval_tick.tick().await;
         // Some clients send the pong packet in first. If that happens, we should consume it.
         heartbeat_rx.try_recv().ok();
@@ -615,6 +636,7 @@ where
             protocol: ProtocolVersion::V4,
             transport: AtomicU8::new(TransportType::Websocket as u8),
             upgrading: AtomicBool::new(false),
+            connect_sent: Arc::new(AtomicBool::new(false)),
 
             internal_rx: Mutex::new(InternalRx::new(internal_rx, volatile_rx)),
             internal_tx,

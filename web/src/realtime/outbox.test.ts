@@ -105,6 +105,15 @@ describe("sending a message", () => {
     expect(rows()[0]!.status).toBe("pending");
   });
 
+  it("keeps a send refused by a restarting server pending and sends it again", async () => {
+    vi.useFakeTimers();
+    const id = sendMessage(CONV, "hello");
+    fake.sends()[0]!.answer({ ok: false, error: { code: "shutting_down", message: "restarting" } });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(fake.sends().map((s) => s.payload.client_msg_id)).toEqual([id, id]);
+    expect(rows()[0]!.status).toBe("pending");
+  });
+
   it("my own confirmed message updates the list preview but not the unread count", async () => {
     const id = sendMessage(CONV, "hello");
     fake.sends()[0]!.answer(ack(stored(id)));

@@ -82,7 +82,8 @@ async function deliver(pending: PendingMessage): Promise<void> {
     );
     if (ack.ok) {
       acceptStored(ack.message);
-    } else if (ack.error.code === "rate_limited") {
+    } else if (ack.error.code === "rate_limited" || ack.error.code === "shutting_down") {
+      // Not a verdict on the message: sent again shortly, or by the flush after reconnecting.
       retryLater = true;
     } else {
       useMessages

@@ -179,7 +179,16 @@ where
 
     let (parts, body) = req.into_parts();
     let content_type = parts.headers.get(CONTENT_TYPE);
-    let packets = payload::decoder(body, content_type, protocol, engine.config.max_payload);
+    // OmegaChat patch: until the Socket.IO CONNECT, a body may carry a few KiB at most.
+    let max_payload = if socket.has_sent_connect() {
+        engine.config.max_payload
+    } else {
+        engine
+            .config
+            .max_payload
+            .min(engine.config.pre_connect_max_bytes as u64)
+    };
+    let packets = payload::decoder(body, content_type, protocol, max_payload);
     futures_util::pin_mut!(packets);
 
     while let Some(packet) = packets.next().await {
@@ -197,6 +206,7 @@ where
                 Ok(())
             }
             Ok(Packet::Message(msg)) => {
+                socket.note_incoming_message(&msg);
                 engine.handler.on_message(msg, socket.clone());
                 Ok(())
             }

@@ -31,6 +31,11 @@ use crate::{
     errors::Error, handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
 };
 
+use super::budget::{BudgetExceeded, PreConnectBudget};
+
+/// The upgraded connection, on its pre-CONNECT byte budget.
+type Budgeted<S> = PreConnectBudget<S>;
+
 /// Create a response for websocket upgrade
 fn ws_response<B>(ws_key: &HeaderValue) -> Response<ResponseBody<B>> {
     let derived = derive_accept_key(ws_key.as_bytes());
@@ -123,15 +128,20 @@ where
         .max_message_size(Some(engine.config.ws_max_message_size))
         .max_frame_size(Some(engine.config.ws_max_frame_size));
 
-    let ws_init = move || WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config));
+    // OmegaChat patch: the input is on a byte budget until the peer's Socket.IO CONNECT.
+    let max_bytes = engine.config.pre_connect_max_bytes;
+    let ws_init = move |lifted| {
+        let conn = PreConnectBudget::new(conn, max_bytes, lifted);
+        WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config))
+    };
     let (socket, ws) = if let Some(sid) = sid {
         match engine.get_socket(sid) {
             None => return Err(Error::UnknownSessionID(sid)),
             Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
             Some(socket) => {
-                let mut ws = ws_init().await;
+                let mut ws = ws_init(socket.connect_sent.clone()).await;
 
-                let upgrade_fut = upgrade_handshake::<H, S>(&socket, &mut ws);
+                let upgrade_fut = upgrade_handshake::<H, Budgeted<S>>(&socket, &mut ws);
                 match tokio::time::timeout(engine.config.upgrade_timeout, upgrade_fut)
                     .with_cancellation_token(&socket.cancellation_token)
                     .await
@@ -158,7 +168,7 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!("new websocket connection");
 
-        let mut ws = ws_init().await;
+        let mut ws = ws_init(socket.connect_sent.clone()).await;
         init_handshake(socket.id, &mut ws, &engine.config).await?;
         socket
             .clone()
@@ -172,7 +182,7 @@ where
     let close_frame = Arc::new(OnceLock::new());
 
     // Pipe between websocket and internal socket channel.
-    let writer = tokio::spawn(forward_to_socket::<H, S>(
+    let writer = tokio::spawn(forward_to_socket::<H, Budgeted<S>>(
         socket.clone(),
         tx,
         close_frame.clone(),
@@ -184,9 +194,9 @@ where
         .await;
     match outcome {
         Some(Err(ref e)) => {
-            let too_big = capacity_close_frame(e);
-            let linger = too_big.is_some();
-            if let Some(frame) = too_big {
+            let owed = owed_close_frame(e);
+            let linger = owed.is_some();
+            if let Some(frame) = owed {
                 close_frame.set(frame).ok();
             }
             let reason =
@@ -236,6 +246,7 @@ where
                     Ok::<(), Error>(())
                 }
                 Packet::Message(msg) => {
+                    socket.note_incoming_message(&msg);
                     engine.handler.on_message(msg, socket.clone());
                     Ok(())
                 }
@@ -406,20 +417,32 @@ async fn linger_after_close<S>(
     tokio::time::timeout(LINGER, drain).await.ok();
 }
 
-/// The close frame owed to a peer whose frame or message went over the configured limits.
-fn capacity_close_frame(err: &Error) -> Option<CloseFrame> {
+/// The close frame owed to a peer whose input broke the rules (RFC 6455 §7.4.1): 1009 for a
+/// frame or message over the configured limits (or input past the pre-CONNECT budget), 1002 for
+/// a protocol violation such as an unmasked client frame, 1007 for a text message that is not
+/// UTF-8.
+fn owed_close_frame(err: &Error) -> Option<CloseFrame> {
     let Error::WsTransport(err) = err else {
         return None;
     };
-    let reason = match **err {
+    let (code, reason) = match &**err {
         tungstenite::Error::Capacity(CapacityError::MessageTooLong { max_size, .. }) => {
-            format!("message larger than {max_size} bytes")
+            (CloseCode::Size, format!("message larger than {max_size} bytes"))
         }
-        tungstenite::Error::Capacity(_) => "frame too large".to_owned(),
+        tungstenite::Error::Capacity(_) => (CloseCode::Size, "frame too large".to_owned()),
+        tungstenite::Error::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref::<BudgetExceeded>()) {
+            Some(budget) => (CloseCode::Size, budget.to_string()),
+            None => return None,
+        },
+        tungstenite::Error::Protocol(e) => (CloseCode::Protocol, e.to_string()),
+        tungstenite::Error::Utf8(_) => (
+            CloseCode::Invalid,
+            "text message is not valid UTF-8".to_owned(),
+        ),
         _ => return None,
     };
     Some(CloseFrame {
-        code: CloseCode::Size,
+        code,
         reason: reason.into(),
     })
 }
