@@ -1,18 +1,27 @@
 //! `omegachat-load`: drives a running omegachatd the way real clients do (register and log in over
 //! REST, connect over Socket.IO/WebSocket, send with acks, receive) and reports what it measured.
 //! Commands and results are written down in BENCHMARKS.md.
+//!
+//! Nothing is dropped silently: every send ends counted as acked, refused (by error code), timed
+//! out or closed; deliveries are checked for duplicates and for the ones that never came; and a
+//! run with any of these (or with a `--pid` that is not the server) exits 1 unless
+//! `--allow-failures` is given.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-
-mod socket;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use socket::{Conn, OnMessage};
+
+mod deliveries;
+mod procfs;
+mod report;
+mod scenarios;
+mod socket;
+
+use report::Problems;
 
 /// Load generator for omegachatd.
 #[derive(Parser)]
@@ -25,8 +34,24 @@ struct Args {
     #[arg(long, default_value = "load")]
     prefix: String,
     /// The daemon's pid: reports its CPU time (and memory) from /proc during the measurement.
+    /// Checked to be the server (the process listening on the URL's port); a wrapper such as a
+    /// shell, `timeout` or `npm` is a failure.
     #[arg(long, global = true)]
     pid: Option<u32>,
+    /// Seconds to wait for an ack before counting the send as timed out.
+    #[arg(long, global = true, default_value_t = 30.0)]
+    ack_timeout_secs: f64,
+    /// latency, fanout: stop waiting for deliveries after this many seconds without a new one
+    /// (once every send is acked or failed).
+    #[arg(long, global = true, default_value_t = 2.0)]
+    quiet_secs: f64,
+    /// latency, fanout: stop waiting for deliveries this many seconds after the last send anyway.
+    #[arg(long, global = true, default_value_t = 60.0)]
+    max_wait_secs: f64,
+    /// Exit 0 even when sends failed, deliveries went missing or came twice, or --pid looks wrong
+    /// (they are printed all the same).
+    #[arg(long, global = true)]
+    allow_failures: bool,
     #[command(subcommand)]
     mode: Mode,
 }
@@ -44,6 +69,8 @@ enum Mode {
         hold_secs: u64,
     },
     /// Closed loop: each sender sends, waits for the ack, sends again. Reports acked sends/s.
+    /// A refused or timed-out send is counted and the sender goes on after a 100 ms pause; only
+    /// a closed connection ends a sender early.
     Throughput {
         #[arg(long, default_value_t = 1000)]
         senders: usize,
@@ -59,7 +86,8 @@ enum Mode {
         #[arg(long, default_value_t = 20)]
         duration_secs: u64,
     },
-    /// One group with N connected members; every message reaches all of them.
+    /// One group with N connected members; every message reaches all of them. The delivery rate
+    /// is taken from the first to the last delivery received.
     Fanout {
         #[arg(long, default_value_t = 1000)]
         members: usize,
@@ -71,16 +99,27 @@ enum Mode {
     },
 }
 
+fn secs(value: f64, flag: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value).with_context(|| format!("{flag} {value}"))
+}
+
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> Result<ExitCode> {
     let args = Args::parse();
-    let http = reqwest::Client::new();
     let ctx = Ctx {
-        http,
+        http: reqwest::Client::new(),
         url: args.url.trim_end_matches('/').to_owned(),
         prefix: args.prefix,
         pid: args.pid,
+        ack_timeout: secs(args.ack_timeout_secs, "--ack-timeout-secs")?,
+        quiet: secs(args.quiet_secs, "--quiet-secs")?,
+        max_wait: secs(args.max_wait_secs, "--max-wait-secs")?,
     };
+    let mut problems = Problems::default();
+    if let Some(pid) = args.pid {
+        procfs::check_pid(pid, &ctx.url, &mut problems)?;
+    }
+    let p = &mut problems;
     match args.mode {
         Mode::Connections {
             sockets,
@@ -90,69 +129,62 @@ async fn main() -> Result<()> {
             let pid = args
                 .pid
                 .context("connections needs --pid to read the daemon's memory")?;
-            connections(&ctx, sockets, users, pid, hold_secs).await
+            scenarios::connections(&ctx, sockets, users, pid, hold_secs, p).await?
         }
         Mode::Throughput {
             senders,
             duration_secs,
-        } => throughput(&ctx, senders, duration_secs).await,
+        } => scenarios::throughput(&ctx, senders, duration_secs, p).await?,
         Mode::Latency {
             rate,
             pairs,
             duration_secs,
-        } => latency(&ctx, rate, pairs, duration_secs).await,
+        } => scenarios::latency(&ctx, rate, pairs, duration_secs, p).await?,
         Mode::Fanout {
             members,
             messages,
             rate,
-        } => fanout(&ctx, members, messages, rate).await,
+        } => scenarios::fanout(&ctx, members, messages, rate, p).await?,
+    }
+    Ok(finish(&problems, args.allow_failures))
+}
+
+/// Lists the run's problems (the last line sums them up) and decides the exit status.
+fn finish(problems: &Problems, allow_failures: bool) -> ExitCode {
+    if problems.0.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    for problem in &problems.0 {
+        eprintln!("problem: {problem}");
+    }
+    let all = problems.0.join("; ");
+    if allow_failures {
+        eprintln!("omegachat-load: failures allowed by --allow-failures: {all}");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("omegachat-load: FAILED (--allow-failures exits 0): {all}");
+        ExitCode::FAILURE
     }
 }
 
-struct Ctx {
+pub struct Ctx {
     http: reqwest::Client,
-    url: String,
+    pub url: String,
     prefix: String,
-    pid: Option<u32>,
-}
-
-/// Daemon CPU seconds since `start`, when its pid is known.
-struct CpuMeter {
-    pid: Option<u32>,
-    start: f64,
-}
-
-impl CpuMeter {
-    fn start(pid: Option<u32>) -> Self {
-        Self {
-            pid,
-            start: pid.and_then(|p| cpu_secs(p).ok()).unwrap_or_default(),
-        }
-    }
-
-    /// Prints the daemon's CPU time per 1,000 of `units`.
-    fn report(&self, units: u64, what: &str) {
-        if let Some(used) = self
-            .pid
-            .and_then(|p| cpu_secs(p).ok())
-            .map(|now| now - self.start)
-        {
-            println!(
-                "daemon CPU: {used:.2} s = {:.3} CPU-s per 1,000 {what}",
-                used * 1000.0 / units.max(1) as f64
-            );
-        }
-    }
+    pub pid: Option<u32>,
+    pub ack_timeout: Duration,
+    pub quiet: Duration,
+    pub max_wait: Duration,
 }
 
 #[derive(Clone)]
-struct Account {
-    id: i64,
-    token: String,
+pub struct Account {
+    pub id: i64,
+    pub token: String,
 }
 
 impl Ctx {
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Result<Value> {
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Result<Value> {
         let mut request = self.http.post(format!("{}{path}", self.url)).json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -167,7 +199,7 @@ impl Ctx {
     }
 
     /// Registers and logs in `n` accounts, eight at a time (hashing dominates).
-    async fn accounts(&self, tag: &str, n: usize) -> Result<Vec<Account>> {
+    pub async fn accounts(&self, tag: &str, n: usize) -> Result<Vec<Account>> {
         let started = Instant::now();
         let names: Vec<String> = (0..n)
             .map(|i| format!("{}-{tag}-{i}", self.prefix))
@@ -193,7 +225,7 @@ impl Ctx {
         results.into_iter().collect()
     }
 
-    async fn direct(&self, a: &Account, b: &Account) -> Result<String> {
+    pub async fn direct(&self, a: &Account, b: &Account) -> Result<String> {
         let body = self
             .post(
                 "/api/conversations/direct",
@@ -206,249 +238,4 @@ impl Ctx {
             .context("conversation id")?
             .to_owned())
     }
-}
-
-/// Shared latency samples, and a `receive_message` callback that adds one per message carrying
-/// its intended send time (`metadata.sent_at_us`).
-fn latency_recorder(samples: Vec<u64>) -> (Arc<std::sync::Mutex<Vec<u64>>>, OnMessage) {
-    let samples = Arc::new(std::sync::Mutex::new(samples));
-    let recorder = samples.clone();
-    let on_message: OnMessage = Arc::new(move |m: &Value| {
-        if let Some(sent) = m["metadata"]["sent_at_us"]
-            .as_str()
-            .and_then(|s| s.parse::<u64>().ok())
-        {
-            recorder
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(now_us().saturating_sub(sent));
-        }
-    });
-    (samples, on_message)
-}
-
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
-}
-
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).context("read /proc/PID/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .context("VmRSS")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("VmRSS value")?
-        .parse()?)
-}
-
-fn cpu_secs(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .context("stat")?
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
-    Ok(ticks / 100.0)
-}
-
-async fn connections(
-    ctx: &Ctx,
-    sockets: usize,
-    users: usize,
-    pid: u32,
-    hold_secs: u64,
-) -> Result<()> {
-    let accounts = ctx.accounts("idle", users).await?;
-    let before = rss_kib(pid)?;
-    let started = Instant::now();
-    let mut conns = Vec::with_capacity(sockets);
-    let opened = futures_util::stream::iter(0..sockets)
-        .map(|i| {
-            let account = accounts[i % accounts.len()].clone();
-            let url = ctx.url.clone();
-            async move { Conn::open(&url, &account.token, None).await }
-        })
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await;
-    for conn in opened {
-        conns.push(conn?);
-    }
-    println!(
-        "connected {} sockets in {:.1}s",
-        conns.len(),
-        started.elapsed().as_secs_f64()
-    );
-    tokio::time::sleep(Duration::from_secs(hold_secs)).await;
-    let after = rss_kib(pid)?;
-    println!(
-        "daemon RSS: {before} KiB before, {after} KiB with {sockets} sockets held {hold_secs}s: {:.1} KiB per connection",
-        (after.saturating_sub(before)) as f64 / sockets as f64
-    );
-    Ok(())
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index] as f64 / 1000.0
-}
-
-fn report_latency(label: &str, samples: &mut [u64]) {
-    samples.sort_unstable();
-    println!(
-        "{label}: {} samples; latency ms p50 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}",
-        samples.len(),
-        percentile(samples, 0.5),
-        percentile(samples, 0.99),
-        percentile(samples, 0.999),
-        percentile(samples, 1.0)
-    );
-}
-
-async fn throughput(ctx: &Ctx, senders: usize, duration_secs: u64) -> Result<()> {
-    let accounts = ctx.accounts("tput", senders * 2).await?;
-    let mut lanes = Vec::new();
-    for pair in accounts.chunks(2) {
-        let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        let conn = Conn::open(&ctx.url, &pair[0].token, None).await?;
-        lanes.push((conn, conversation));
-    }
-    let acked = Arc::new(AtomicU64::new(0));
-    let cpu = CpuMeter::start(ctx.pid);
-    let deadline = Instant::now() + Duration::from_secs(duration_secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (lane, (conn, conversation)) in lanes.into_iter().enumerate() {
-        let acked = acked.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                let payload = json!({"conversation_id": conversation, "client_msg_id": format!("t{lane}-{n}"), "content": "throughput"});
-                if conn.call("send_message", payload).await.is_err() {
-                    break;
-                }
-                acked.fetch_add(1, Ordering::Relaxed);
-                n += 1;
-            }
-        }));
-    }
-    for task in tasks {
-        task.await?;
-    }
-    let total = acked.load(Ordering::Relaxed);
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "{senders} senders: {total} acked sends in {secs:.1}s = {:.0} acked sends/s",
-        total as f64 / secs
-    );
-    cpu.report(total, "acked sends");
-    Ok(())
-}
-
-async fn latency(ctx: &Ctx, rate: u64, pairs: usize, duration_secs: u64) -> Result<()> {
-    let accounts = ctx.accounts("lat", pairs * 2).await?;
-    let (samples, on_message) = latency_recorder(Vec::<u64>::new());
-    let mut lanes = Vec::new();
-    let mut receivers = Vec::new();
-    for pair in accounts.chunks(2) {
-        let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        receivers.push(Conn::open(&ctx.url, &pair[1].token, Some(on_message.clone())).await?);
-        lanes.push((
-            Arc::new(Conn::open(&ctx.url, &pair[0].token, None).await?),
-            conversation,
-        ));
-    }
-    // Open loop: the schedule, not the acks, decides when to send, so a slow server shows up
-    // as latency instead of silently lowering the offered rate (no coordinated omission).
-    let interval = Duration::from_nanos(1_000_000_000 / rate.max(1));
-    let total = rate * duration_secs;
-    let cpu = CpuMeter::start(ctx.pid);
-    let started = Instant::now();
-    let start_us = now_us();
-    for n in 0..total {
-        let intended = started + interval * n as u32;
-        tokio::time::sleep_until(intended.into()).await;
-        let (conn, conversation) = &lanes[n as usize % lanes.len()];
-        let intended_us = start_us + (interval * n as u32).as_micros() as u64;
-        let payload = json!({"conversation_id": conversation, "client_msg_id": format!("l{n}"), "content": "latency",
-                             "metadata": {"sent_at_us": intended_us.to_string()}});
-        let conn = conn.clone();
-        tokio::spawn(async move {
-            let _ = conn.call("send_message", payload).await;
-        });
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let mut samples = std::mem::take(&mut *samples.lock().unwrap_or_else(|p| p.into_inner()));
-    println!(
-        "offered {rate} msgs/s for {duration_secs}s over {pairs} pairs; received {} of {total}",
-        samples.len()
-    );
-    cpu.report(samples.len() as u64, "deliveries");
-    report_latency("send → receive", &mut samples);
-    Ok(())
-}
-
-async fn fanout(ctx: &Ctx, members: usize, messages: usize, rate: u64) -> Result<()> {
-    let accounts = ctx.accounts("fan", members).await?;
-    let owner = &accounts[0];
-    let member_ids: Vec<i64> = accounts[1..].iter().map(|a| a.id).collect();
-    let group = ctx
-        .post(
-            "/api/groups",
-            Some(&owner.token),
-            json!({"name": "fan-out", "member_ids": member_ids}),
-        )
-        .await?;
-    let conversation = group["conversation_id"]
-        .as_str()
-        .context("conversation")?
-        .to_owned();
-    let (samples, on_message) = latency_recorder(Vec::with_capacity(members * messages));
-    let mut conns = Vec::new();
-    for account in &accounts {
-        conns.push(Conn::open(&ctx.url, &account.token, Some(on_message.clone())).await?);
-    }
-    let sender = Arc::new(conns.remove(0));
-    let interval = Duration::from_nanos(1_000_000_000 / rate.max(1));
-    let cpu = CpuMeter::start(ctx.pid);
-    let started = Instant::now();
-    let start_us = now_us();
-    for n in 0..messages {
-        tokio::time::sleep_until((started + interval * n as u32).into()).await;
-        let intended_us = start_us + (interval * n as u32).as_micros() as u64;
-        let payload = json!({"conversation_id": conversation, "client_msg_id": format!("f{n}"), "content": "fan-out",
-                             "metadata": {"sent_at_us": intended_us.to_string()}});
-        let sender = sender.clone();
-        tokio::spawn(async move {
-            let _ = sender.call("send_message", payload).await;
-        });
-    }
-    let expected = messages * members;
-    let wait_until = Instant::now() + Duration::from_secs(60);
-    while samples.lock().unwrap_or_else(|p| p.into_inner()).len() < expected
-        && Instant::now() < wait_until
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut samples = std::mem::take(&mut *samples.lock().unwrap_or_else(|p| p.into_inner()));
-    println!(
-        "{members} members, {messages} messages at {rate}/s: {} of {expected} deliveries in {elapsed:.2}s = {:.0} deliveries/s",
-        samples.len(),
-        samples.len() as f64 / elapsed
-    );
-    cpu.report(samples.len() as u64, "deliveries");
-    report_latency("send → delivery", &mut samples);
-    Ok(())
 }
