@@ -1,15 +1,22 @@
 //! Authenticating a socket, and what happens when one connects and disconnects.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 
 use super::{RealtimeState, events, user_room};
-use crate::domain::User;
+use crate::domain::{User, UserId};
 use crate::server::ConnectionAuth;
 use crate::service::{ServiceError, TokenRejection};
+
+/// Whether a socket's departure (presence, typing) has been handled: by its disconnect handler,
+/// or by the shutdown, which closes transports in a way that runs no disconnect handler.
+#[derive(Debug, Clone, Default)]
+pub struct Departure(Arc<AtomicBool>);
 
 /// The key that signed the token a socket authenticated with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +72,9 @@ pub async fn authenticate(
             }
             socket.extensions.insert(user);
             socket.extensions.insert(SigningKeyId(kid));
+            // Balanced by `depart`: shutdown waits for that work.
+            socket.extensions.insert(Departure::default());
+            state.drain.socket_opened();
             Ok(())
         }
         Err(ServiceError::Unauthenticated(rejection)) => {
@@ -101,23 +111,40 @@ async fn on_disconnect(
     reason: DisconnectReason,
     State(state): State<RealtimeState>,
 ) {
-    let Some(user) = socket.extensions.get::<User>() else {
+    tracing::debug!(sid = %socket.id, ?reason, "socket disconnected");
+    depart(&state, &socket).await;
+}
+
+/// Records that an authenticated socket went away, once whoever notices first.
+pub(super) async fn depart(state: &RealtimeState, socket: &SocketRef) {
+    let (Some(user), Some(departure)) = (
+        socket.extensions.get::<User>(),
+        socket.extensions.get::<Departure>(),
+    ) else {
         return;
     };
-    tracing::debug!(user_id = %user.id, sid = %socket.id, ?reason, "socket disconnected");
-    match state.app.presence.socket_closed(user.id).await {
+    if departure.0.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    went_away(state, user.id).await;
+    state.drain.socket_done();
+}
+
+/// Presence and typing bookkeeping for a socket of `user` that went away.
+async fn went_away(state: &RealtimeState, user: UserId) {
+    match state.app.presence.socket_closed(user).await {
         Ok(true) => {
-            for conversation in state.typing.conversations_of(user.id) {
-                if state.typing.stopped(user.id, conversation, None) {
+            for conversation in state.typing.conversations_of(user) {
+                if state.typing.stopped(user, conversation, None) {
                     let _ = state
                         .app
                         .conversations
-                        .typing(user.id, conversation, false)
+                        .typing(user, conversation, false)
                         .await;
                 }
             }
         }
         Ok(false) => {}
-        Err(e) => tracing::warn!(user_id = %user.id, error = %e, "could not record going offline"),
+        Err(e) => tracing::warn!(user_id = %user, error = %e, "could not record going offline"),
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
+use socketioxide::operators::BroadcastOperators;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::connect::SigningKeyId;
@@ -93,33 +94,38 @@ fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
 }
 
 async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
+    // Gone once the endpoint closed at shutdown: nobody is left to deliver to.
+    let Some(io) = io.of("/") else {
+        return;
+    };
+    let io = &io;
     if let Event::KeyRetired { kid } = &envelope.event {
         return end_sessions_signed_by(io, kid, &envelope.event).await;
     }
     let rooms: Vec<String> = envelope.recipients.iter().map(|u| user_room(*u)).collect();
     if let Event::ConversationRemoved { conversation_id } = &envelope.event {
         // A removed member's sockets stop hearing the conversation room too.
-        for socket in io.to(rooms.clone()).sockets() {
+        for socket in io.clone().to(rooms.clone()).sockets() {
             socket.leave(conversation_room(*conversation_id));
         }
     }
     let (name, payload) = render(&envelope.event, typing_ms);
-    if let Err(e) = io.to(rooms.clone()).emit(name, &payload).await {
+    if let Err(e) = io.clone().to(rooms.clone()).emit(name, &payload).await {
         tracing::warn!(event = name, error = %e, "could not deliver an event to some sockets");
     }
     if matches!(envelope.event, Event::SessionsRevoked { .. }) {
         // The token they connected with no longer works: the socket must not outlive it.
-        if let Err(e) = io.to(rooms).disconnect().await {
+        if let Err(e) = io.clone().to(rooms).disconnect().await {
             tracing::warn!(error = %e, "could not close the sockets of a revoked session");
         }
     }
 }
 
 /// Closes every local socket whose token was signed by `kid`, telling it why first.
-async fn end_sessions_signed_by(io: &SocketIo, kid: &str, event: &Event) {
+async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Event) {
     let (name, payload) = render(event, 0);
     let mut closed = 0usize;
-    for socket in io.sockets() {
+    for socket in io.clone().sockets() {
         let signed_by_kid = socket
             .extensions
             .get::<SigningKeyId>()

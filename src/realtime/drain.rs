@@ -4,7 +4,8 @@
 //! this, a SIGTERM closed the database under `send_message`s that had arrived and they failed.
 //! On shutdown the edge stops taking new requests (they are refused with `shutting_down`, so the
 //! client resends after reconnecting, idempotently by `client_msg_id`), waits for those running
-//! to be stored and acknowledged, and only then are the sockets and the stores closed.
+//! to be stored and acknowledged, then closes the sockets and waits for their disconnect work
+//! (presence, last seen) before the stores are closed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,6 +18,8 @@ use tokio::time::Instant;
 pub struct Drain {
     draining: AtomicBool,
     in_flight: AtomicUsize,
+    /// Authenticated sockets whose disconnect handling has not finished.
+    sockets: AtomicUsize,
     idle: Notify,
 }
 
@@ -62,6 +65,33 @@ impl Drain {
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Acquire)
     }
+
+    /// A socket authenticated; [`socket_done`](Self::socket_done) must follow once its
+    /// disconnect has been handled.
+    pub fn socket_opened(&self) {
+        self.sockets.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A socket's disconnect has been handled (presence updated, peers told).
+    pub fn socket_done(&self) {
+        if self.sockets.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Waits until every socket's disconnect has been handled; `false` if some were still
+    /// pending at `deadline`. (socketioxide runs disconnect handlers as tasks of their own.)
+    pub async fn sockets_closed(&self, deadline: Instant) -> bool {
+        loop {
+            let idle = self.idle.notified();
+            if self.sockets.load(Ordering::Acquire) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                return self.sockets.load(Ordering::Acquire) == 0;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +116,26 @@ mod tests {
         drop(running);
         assert!(finished.await.unwrap());
         assert_eq!(drain.in_flight(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sockets_closed_waits_for_every_disconnect_to_be_handled() {
+        let drain = Arc::new(Drain::default());
+        drain.socket_opened();
+        drain.socket_opened();
+        let waiting = tokio::spawn({
+            let drain = drain.clone();
+            async move {
+                drain
+                    .sockets_closed(Instant::now() + Duration::from_secs(10))
+                    .await
+            }
+        });
+        drain.socket_done();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waiting.is_finished(), "one disconnect still being handled");
+        drain.socket_done();
+        assert!(waiting.await.unwrap());
     }
 
     #[tokio::test(start_paused = true)]

@@ -50,11 +50,16 @@ pub struct Realtime {
     pub io: SocketIo,
     pub delivery: JoinHandle<()>,
     pub drain: Arc<drain::Drain>,
+    state: RealtimeState,
 }
+
+/// Departures recorded concurrently at shutdown (each a few database statements).
+const DEPARTURES_AT_ONCE: usize = 16;
 
 impl Realtime {
     /// Shutdown: refuses new socket requests, lets those in progress finish (stored and
-    /// acknowledged) until `deadline`, then closes every socket.
+    /// acknowledged) until `deadline`, then closes every socket and waits for their disconnect
+    /// handling (presence, last seen), which needs the stores.
     pub async fn shut_down(&self, deadline: tokio::time::Instant) {
         if !self.drain.finish(deadline).await {
             tracing::warn!(
@@ -62,7 +67,24 @@ impl Realtime {
                 "socket requests still running after server.shutdown_grace_ms; closing the sockets anyway"
             );
         }
+        let sockets = self.io.sockets();
         self.io.close().await;
+        // Closing the server's transports runs no disconnect handler (socketioxide forgets its
+        // namespaces first): their departures are recorded here, a few at a time.
+        let mut departing = tokio::task::JoinSet::new();
+        for socket in sockets {
+            while departing.len() >= DEPARTURES_AT_ONCE {
+                departing.join_next().await;
+            }
+            let state = self.state.clone();
+            departing.spawn(async move { connect::depart(&state, &socket).await });
+        }
+        let _ = tokio::time::timeout_at(deadline, departing.join_all()).await;
+        if !self.drain.sockets_closed(deadline).await {
+            tracing::warn!(
+                "sockets still being disconnected after server.shutdown_grace_ms; stopping anyway"
+            );
+        }
     }
 }
 
@@ -101,7 +123,9 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
         drain: Arc::new(drain::Drain::default()),
     };
     let drain = state.drain.clone();
-    let (layer, io) = engine_settings(config).with_state(state).build_layer();
+    let (layer, io) = engine_settings(config)
+        .with_state(state.clone())
+        .build_layer();
     io.ns("/", connect::on_connect.with(connect::authenticate));
     let delivery = tokio::spawn(delivery::run(
         io.clone(),
@@ -113,5 +137,6 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
         io,
         delivery,
         drain,
+        state,
     }
 }

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 
 use crate::helpers::{Engine, error_of, spawn_app, spawn_app_with};
 
-fn daemon(dir: &std::path::Path) -> Command {
+pub(crate) fn daemon(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omegachatd"));
     cmd.current_dir(dir)
         .env_remove("RUST_LOG")
@@ -25,8 +25,11 @@ fn daemon(dir: &std::path::Path) -> Command {
 }
 
 /// Reads the daemon's JSON log lines until it says where it listens; the rest of the log keeps
-/// being read (and checked to be JSON) in the background so the daemon never writes to a closed pipe.
-fn wait_for_listening(child: &mut Child) -> (String, std::thread::JoinHandle<()>) {
+/// being read (and checked to be JSON) in the background so the daemon never writes to a closed
+/// pipe, and is handed back (from the start) when the daemon exits.
+pub(crate) fn wait_for_listening(
+    child: &mut Child,
+) -> (String, std::thread::JoinHandle<Vec<Value>>) {
     let stderr = child.stderr.take().expect("stderr piped");
     let mut lines = BufReader::new(stderr).lines();
     let as_json = |line: std::io::Result<String>| -> Value {
@@ -42,14 +45,17 @@ fn wait_for_listening(child: &mut Child) -> (String, std::thread::JoinHandle<()>
             .to_owned();
         seen.push(entry);
         if let Some(url) = message.strip_prefix("listening on ") {
-            let rest = std::thread::spawn(move || lines.for_each(|line| drop(as_json(line))));
+            let rest = std::thread::spawn(move || {
+                seen.extend(lines.map(as_json));
+                seen
+            });
             return (url.to_owned(), rest);
         }
     }
     panic!("the daemon exited before listening: {seen:?}");
 }
 
-fn terminate(child: &Child) {
+pub(crate) fn terminate(child: &Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -57,7 +63,7 @@ fn terminate(child: &Child) {
     assert!(status.success());
 }
 
-fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().expect("wait") {

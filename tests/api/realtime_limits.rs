@@ -367,3 +367,26 @@ async fn sends_in_progress_at_shutdown_are_stored_and_acknowledged() {
         "exactly the acknowledged messages are stored ({refused} refused, {unanswered} never reached the server)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_records_when_connected_users_were_last_seen() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let ann = app.signed_up("ann").await;
+    let _socket = app.socket(&ann).await;
+    // Seconds resolution in storage: the disconnect must be recorded after this instant.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let connected_until = chrono::Utc::now() - chrono::Duration::milliseconds(100);
+    let app = app.restart().await;
+    let user = app
+        .stores
+        .users
+        .find_by_id(omegachatd::domain::UserId(ann.id))
+        .await
+        .unwrap()
+        .unwrap();
+    let last_seen = user.last_seen.expect("last seen recorded");
+    assert!(
+        last_seen >= connected_until,
+        "the socket's disconnect at shutdown was recorded ({last_seen}), not lost to a closed database"
+    );
+}
