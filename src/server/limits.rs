@@ -46,12 +46,16 @@ pub fn raise_open_files_limit(limits: &mut Limits) {
     let allowed = (available as usize)
         .saturating_sub(RESERVED_DESCRIPTORS)
         .max(1);
-    tracing::warn!(
-        configured = limits.max_connections,
-        open_files_limit = available,
-        using = allowed,
-        "server.max_connections is more than the open-files limit allows: serving at most {allowed} connections; raise LimitNOFILE (systemd) or `ulimit -n`, or lower server.max_connections"
+    let message = format!(
+        "server.max_connections ({}) is more than the open-files limit ({available}) allows: serving at most {allowed} connections; raise LimitNOFILE (systemd) or the hard `ulimit -n`, or lower server.max_connections",
+        limits.max_connections
     );
+    // A value the administrator chose deserves a warning; the default adapts quietly.
+    if limits.max_connections == ServerConfig::default().max_connections {
+        tracing::info!("{message}");
+    } else {
+        tracing::warn!("{message}");
+    }
     limits.max_connections = allowed;
     limits.max_unauthenticated_connections = limits.max_unauthenticated_connections.min(allowed);
 }
