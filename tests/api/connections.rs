@@ -298,3 +298,45 @@ async fn connections_beyond_max_connections_wait_for_a_free_slot() {
         .await;
     assert_eq!(presence["ok"], true);
 }
+
+#[tokio::test]
+async fn reaching_a_connection_limit_is_logged_naming_the_setting() {
+    use crate::daemon::{daemon, terminate, wait_for_listening, wait_with_timeout};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = daemon(dir.path())
+        .env("OMEGACHAT_SERVER__LISTEN", "127.0.0.1:0")
+        .env("OMEGACHAT_LOG__FORMAT", "json")
+        .env("OMEGACHAT_SERVER__MAX_UNAUTHENTICATED_CONNECTIONS", "2")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("omegachatd starts");
+    let (url, log) = wait_for_listening(&mut child);
+    let addr = url.trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&child);
+    let status = tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, SOON * 3))
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let log = log.join().expect("JSON log");
+    let warning = log
+        .iter()
+        .find(|entry| {
+            entry["level"] == "WARN"
+                && entry["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("server.max_unauthenticated_connections = 2"))
+        })
+        .unwrap_or_else(|| panic!("no warning naming the limit in {log:#?}"));
+    assert!(
+        warning["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("raise server.max_unauthenticated_connections"),
+        "{warning}"
+    );
+}
