@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -87,6 +88,9 @@ pub struct Core {
     pub started_at: Instant,
     serving: OnceLock<Serving>,
     starting: Mutex<()>,
+    /// `chat.sends_per_user_per_minute` as last loaded (start-up or SIGHUP): services built
+    /// after a reload (once pending migrations are applied) start from it, not from `config`.
+    send_limit: AtomicU32,
 }
 
 impl Core {
@@ -106,7 +110,23 @@ impl Core {
             return Err(StartupError::MigrationsPending(pending));
         }
         let serving = build_serving(&self.config, self.database.stores()).await?;
-        Ok(self.serving.get_or_init(|| serving))
+        let serving = self.serving.get_or_init(|| serving);
+        // A reload that ran while the services were being built stored its value here first.
+        serving
+            .state
+            .conversations
+            .set_send_limit(self.send_limit.load(Ordering::Acquire));
+        Ok(serving)
+    }
+
+    /// Applies a reloaded `chat.sends_per_user_per_minute`, now or when the services start.
+    pub fn set_send_limit(&self, per_minute: u32) {
+        // Stored before looking at `serving`; `start_serving` reads it after setting `serving`:
+        // whichever runs second applies the newest value.
+        self.send_limit.store(per_minute, Ordering::Release);
+        if let Some(serving) = self.serving.get() {
+            serving.state.conversations.set_send_limit(per_minute);
+        }
     }
 }
 
@@ -217,6 +237,7 @@ impl Application {
         );
         let admin = admin::bind(&admin_path, &config.admin.group)?;
         let core = Arc::new(Core {
+            send_limit: AtomicU32::new(config.chat.sends_per_user_per_minute),
             config,
             database,
             started_at: Instant::now(),

@@ -13,9 +13,12 @@ use crate::helpers::{Engine, error_of, spawn_app, spawn_app_with};
 
 pub(crate) fn daemon(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omegachatd"));
+    // stdout is not inherited: a daemon left running by a failed test must not hold the test
+    // runner's output pipe open (a `cargo test | tee` would wait for it forever).
     cmd.current_dir(dir)
         .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("OMEGACHAT_") {
             cmd.env_remove(key);
@@ -136,6 +139,7 @@ fn a_bad_config_stops_start_up_with_status_2_naming_the_key_and_line() {
     std::fs::write(dir.path().join("good.toml"), "[log]\nlevel = \"debug\"\n").unwrap();
     let out = daemon(dir.path())
         .args(["--check-config", "--config", "good.toml"])
+        .stdout(Stdio::piped())
         .output()
         .unwrap();
     assert_eq!(

@@ -19,6 +19,7 @@ mod messages;
 mod profiles;
 mod realtime;
 mod realtime_limits;
+mod reload;
 mod shutdown;
 mod throttling;
 mod tokens;

@@ -1,0 +1,154 @@
+//! SIGHUP while the daemon waits for `omegactl migrate up`: what the reload applied is what the
+//! services start with once the schema is current.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::daemon::{daemon, terminate, wait_with_timeout};
+
+/// Waits for the log line whose message starts with `prefix`; returns that entry.
+fn wait_for_log(lines: &mpsc::Receiver<Value>, prefix: &str) -> Value {
+    loop {
+        let entry = lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("no log line starting with {prefix:?}"));
+        if entry["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(prefix))
+        {
+            return entry;
+        }
+    }
+}
+
+/// `POST path` on the admin socket; the status code.
+async fn admin_post(socket: &std::path::Path, path: &str) -> u16 {
+    let mut stream = tokio::net::UnixStream::connect(socket).await.unwrap();
+    stream
+        .write_all(
+            format!("POST {path} HTTP/1.1\r\nHost: admin\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response[9..12].parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_send_limit_reloaded_while_migrations_are_pending_is_the_one_the_services_start_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("omegachat.toml");
+    let write_config = |limit: u32| {
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\n[database]\nauto_migrate = false\n[log]\nformat = \"json\"\n[chat]\nsends_per_user_per_minute = {limit}\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_config(1);
+    let mut child = daemon(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("daemon starts");
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(entry) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(entry);
+            }
+        }
+    });
+    let base = wait_for_log(&lines, "listening on ")["fields"]["message"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("listening on ")
+        .to_owned();
+
+    write_config(3);
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for_log(&lines, "configuration reloaded");
+    let socket = dir.path().join("data/admin.sock");
+    assert_eq!(admin_post(&socket, "/v1/migrations/apply").await, 200);
+
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    let mut ids = Vec::new();
+    for name in ["rita", "sam"] {
+        let password = "reload-test-password";
+        let created: Value = http
+            .post(format!("{base}/api/auth/register"))
+            .json(&json!({"username": name, "email": format!("{name}@example.org"), "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(created["id"].as_i64().unwrap());
+        let login: Value = http
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({"login": name, "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(login["access_token"].as_str().unwrap().to_owned());
+    }
+    let conversation: Value = http
+        .post(format!("{base}/api/conversations/direct"))
+        .bearer_auth(&tokens[0])
+        .json(&json!({"user_id": ids[1]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "{base}/api/conversations/{}/messages",
+        conversation["conversation_id"].as_str().unwrap()
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let status = http
+            .post(&path)
+            .bearer_auth(&tokens[0])
+            .json(&json!({"content": "hello"}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "the reloaded limit (3 a minute) applies, not the one the daemon started with (1)"
+    );
+    terminate(&child);
+    assert!(wait_with_timeout(&mut child, Duration::from_secs(15)).success());
+}
