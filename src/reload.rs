@@ -59,8 +59,7 @@ impl Reloader {
                 "log.level changed, but RUST_LOG is set and keeps deciding the log level"
             );
         }
-        self.core
-            .set_send_limit(new.chat.sends_per_user_per_minute);
+        self.core.set_send_limit(new.chat.sends_per_user_per_minute);
         let (applied, pending): (Vec<String>, Vec<String>) = changed
             .into_iter()
             .partition(|key| RELOADABLE.contains(&key.as_str()));
