@@ -144,14 +144,7 @@ impl GroupService {
         for member in &members {
             self.existing_user(*member).await?;
         }
-        let group = self.groups.create(new, me.id).await?;
-        for member in members.into_iter().filter(|m| *m != me.id) {
-            if self.groups.member(group.id, member).await?.is_none() {
-                self.groups
-                    .add_member(group.id, member, GroupRole::Member)
-                    .await?;
-            }
-        }
+        let group = self.groups.create(new, me.id, &members).await?;
         self.conversations.forget(group.conversation_id);
         let name = self.display(me.id).await;
         self.conversations

@@ -45,8 +45,15 @@ pub trait FriendshipStore: Send + Sync {
 /// both in step in one transaction.
 #[async_trait]
 pub trait GroupStore: Send + Sync {
-    /// Creates the group, its conversation and the owner's membership.
-    async fn create(&self, group: NewGroup, owner: UserId) -> Result<Group, StoreError>;
+    /// Creates the group, its conversation, the owner's membership and `members`' (as
+    /// members; the owner and repeats are skipped), all in one transaction: a failure leaves
+    /// no half-made group.
+    async fn create(
+        &self,
+        group: NewGroup,
+        owner: UserId,
+        members: &[UserId],
+    ) -> Result<Group, StoreError>;
     /// The group with this id.
     async fn get(&self, id: i64) -> Result<Option<Group>, StoreError>;
     /// Groups `user` belongs to, by name.

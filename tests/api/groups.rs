@@ -7,7 +7,72 @@ use serde_json::{Value, json};
 use crate::helpers::{Engine, history, send, spawn_app};
 use crate::on_every_engine;
 
-on_every_engine!(a_group_tells_its_story_and_respects_roles);
+on_every_engine!(
+    a_group_tells_its_story_and_respects_roles,
+    a_group_is_created_with_its_members_whole_or_not_at_all
+);
+
+async fn a_group_is_created_with_its_members_whole_or_not_at_all(engine: Engine) {
+    use omegachatd::domain::UserId;
+    use omegachatd::store::chat::NewGroup;
+    let app = spawn_app(engine).await;
+    let (ann, ben) = (app.signed_up("ann").await, app.signed_up("ben").await);
+    let draft = || NewGroup {
+        name: "climbers".into(),
+        description: None,
+        avatar_url: None,
+    };
+    let groups = &app.stores.groups;
+    // The last member cannot be added (no such account): nothing of the group may remain.
+    let failed = groups
+        .create(draft(), UserId(ann.id), &[UserId(ben.id), UserId(999_999)])
+        .await;
+    assert!(
+        failed.is_err(),
+        "a membership that cannot be written fails the creation"
+    );
+    for user in [ann.id, ben.id] {
+        assert!(
+            groups.list_for_user(UserId(user)).await.unwrap().is_empty(),
+            "a failed creation left a group behind for user {user}"
+        );
+    }
+    let list = app
+        .expect(
+            StatusCode::OK,
+            Method::GET,
+            "/api/conversations",
+            &ann.token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(0),
+        "no conversation left: {list}"
+    );
+
+    // With members that exist, everyone is in, once, the owner as owner.
+    let group = groups
+        .create(
+            draft(),
+            UserId(ann.id),
+            &[UserId(ben.id), UserId(ann.id), UserId(ben.id)],
+        )
+        .await
+        .unwrap();
+    let members: Vec<(i64, String)> = groups
+        .members(group.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user_id.0, m.role.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        members,
+        [(ann.id, "owner".to_owned()), (ben.id, "member".to_owned())]
+    );
+}
 
 async fn a_group_tells_its_story_and_respects_roles(engine: Engine) {
     let app = spawn_app(engine).await;

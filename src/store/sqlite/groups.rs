@@ -11,8 +11,14 @@ use crate::store::rows::{GroupRow, MemberRow};
 
 #[async_trait]
 impl GroupStore for SqliteChatStore {
-    /// Creates the group, its conversation and the owner's membership.
-    async fn create(&self, group: NewGroup, owner: UserId) -> Result<Group, StoreError> {
+    /// Creates the group, its conversation, the owner's and `members`' memberships, in one
+    /// transaction.
+    async fn create(
+        &self,
+        group: NewGroup,
+        owner: UserId,
+        members: &[UserId],
+    ) -> Result<Group, StoreError> {
         let now = Utc::now();
         let conversation = ConversationId::random().to_string();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -38,18 +44,27 @@ impl GroupStore for SqliteChatStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO user_groups (user_id, group_id, role, joined_at) VALUES (?1, ?2, 'owner', ?3)")
-            .bind(owner.0)
-            .bind(row.id())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO user_conversations (user_id, conversation_id, joined_at) VALUES (?1, ?2, ?3)")
-            .bind(owner.0)
-            .bind(&conversation)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let mut joined = vec![(owner, "owner")];
+        for member in members {
+            if !joined.iter().any(|(user, _)| user == member) {
+                joined.push((*member, "member"));
+            }
+        }
+        for (user, role) in joined {
+            sqlx::query("INSERT INTO user_groups (user_id, group_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)")
+                .bind(user.0)
+                .bind(row.id())
+                .bind(role)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO user_conversations (user_id, conversation_id, joined_at) VALUES (?1, ?2, ?3)")
+                .bind(user.0)
+                .bind(&conversation)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         row.try_into()
     }
