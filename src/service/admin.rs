@@ -39,8 +39,13 @@ pub struct KeyChangeOutcome {
 #[derive(Debug, Clone)]
 pub struct Revoked {
     pub user: User,
+    /// Sockets of the user on this node that were closed before the answer.
     pub sockets: usize,
 }
+
+/// How long an administrator's revocation waits for the user's sockets on this node to close,
+/// so that the answer reports what happened, not what was asked (delivery closes them).
+const REVOCATION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The stores and services administration works on.
 pub struct AdminDeps {
@@ -107,16 +112,30 @@ impl AdminService {
     }
 
     /// Tells the user's sockets on every node to close: their token no longer works.
-    fn end_sessions(&self, user: User, reason: &'static str) -> Revoked {
-        let sockets = self.deps.presence.sockets_of(user.id);
+    async fn end_sessions(&self, user: User, reason: &'static str) -> Revoked {
+        let before = self.deps.presence.sockets_of(user.id);
         self.deps.accounts.end_sessions(user.id, reason);
+        let sockets = self.closed_since(user.id, before).await;
         Revoked { user, sockets }
+    }
+
+    /// Waits (at most [`REVOCATION_WAIT`]) for `user`'s sockets to close; how many of the
+    /// `before` did. The revoked token cannot open new ones, so the count only goes down.
+    async fn closed_since(&self, user: UserId, before: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + REVOCATION_WAIT;
+        loop {
+            let open = self.deps.presence.sockets_of(user);
+            if open == 0 || tokio::time::Instant::now() >= deadline {
+                return before.saturating_sub(open);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     pub async fn disable(&self, key: &str) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
         let user = self.deps.accounts.set_disabled(user.id, true).await?;
-        Ok(self.end_sessions(user, "account_disabled"))
+        Ok(self.end_sessions(user, "account_disabled").await)
     }
 
     pub async fn enable(&self, key: &str) -> Result<User, ServiceError> {
@@ -128,14 +147,15 @@ impl AdminService {
         let user = self.find_user(key).await?;
         let user = self.deps.admin.revoke_tokens(user.id).await?;
         tracing::info!(user_id = %user.id, "sessions revoked by an administrator");
-        Ok(self.end_sessions(user, "logged_out"))
+        Ok(self.end_sessions(user, "logged_out").await)
     }
 
     pub async fn set_password(&self, key: &str, password: String) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
-        // Counted before the reset, which closes them (it ends the sessions itself).
-        let sockets = self.deps.presence.sockets_of(user.id);
+        let before = self.deps.presence.sockets_of(user.id);
+        // The reset ends the sessions itself.
         let user = self.deps.accounts.reset_password(user.id, password).await?;
+        let sockets = self.closed_since(user.id, before).await;
         Ok(Revoked { user, sockets })
     }
 
@@ -152,7 +172,7 @@ impl AdminService {
             .delete_account(user.id, &Tombstone::for_user(user.id))
             .await?;
         tracing::info!(user_id = %user.id, username = %user.username, "account deleted by an administrator");
-        let mut revoked = self.end_sessions(deleted, "account_deleted");
+        let mut revoked = self.end_sessions(deleted, "account_deleted").await;
         revoked.user.username = user.username;
         Ok(revoked)
     }

@@ -148,7 +148,8 @@ pub struct SetPassword {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revocation {
     pub user: AdminUser,
-    /// Live connections closed on this node.
+    /// Live connections of the user on this node that were closed before the daemon answered
+    /// (it waits up to 2 s for them).
     pub sockets_disconnected: usize,
 }
 

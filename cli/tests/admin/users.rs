@@ -158,6 +158,8 @@ fn disable_and_logout_drop_live_sockets_within_a_second() {
         let mut ws = daemon.rt.block_on(live_socket(&daemon.base, &token));
         let revoked = daemon.json(&["user", command, user]);
         assert_eq!(revoked["sockets_disconnected"], 1, "{revoked}");
+        // The count reports what happened: by the answer, the daemon holds no socket of theirs.
+        assert_eq!(daemon.json(&["status"])["sockets"], 0);
         let events = daemon
             .rt
             .block_on(async {
