@@ -170,7 +170,7 @@ pub struct Conversation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationSummary {
     pub conversation: Conversation,
-    /// In a direct conversation, the other participant (filled in by the service).
+    /// In a direct conversation, the other participant.
     pub peer_id: Option<UserId>,
     /// In a group conversation, its group (for `/api/groups/{id}`).
     pub group_id: Option<i64>,

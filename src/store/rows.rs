@@ -204,6 +204,9 @@ pub(super) struct SummaryRow {
     archived: bool,
     pinned: bool,
     group_id: Option<i64>,
+    /// The other participant of a direct conversation (in the same statement, not one query
+    /// per conversation).
+    peer_id: Option<i64>,
     unread_count: i64,
 }
 
@@ -215,7 +218,7 @@ impl SummaryRow {
     ) -> Result<ConversationSummary, StoreError> {
         Ok(ConversationSummary {
             conversation: self.conversation.try_into()?,
-            peer_id: None,
+            peer_id: self.peer_id.map(UserId),
             group_id: self.group_id,
             last_message,
             unread_count: u32::try_from(self.unread_count).unwrap_or(u32::MAX),

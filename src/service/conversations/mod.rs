@@ -201,11 +201,7 @@ impl ConversationService {
         me: &User,
         archived: bool,
     ) -> Result<Vec<ConversationSummary>, ServiceError> {
-        let mut summaries = self.conversations.summaries(me.id, archived).await?;
-        for summary in &mut summaries {
-            self.fill_peer(me.id, summary).await?;
-        }
-        Ok(summaries)
+        Ok(self.conversations.summaries(me.id, archived).await?)
     }
 
     /// One conversation as the caller sees it.
@@ -214,28 +210,10 @@ impl ConversationService {
         me: &User,
         id: ConversationId,
     ) -> Result<ConversationSummary, ServiceError> {
-        let mut summary = self
-            .conversations
+        self.conversations
             .summary(me.id, id)
             .await?
-            .ok_or(ServiceError::NotFound("conversation"))?;
-        self.fill_peer(me.id, &mut summary).await?;
-        Ok(summary)
-    }
-
-    async fn fill_peer(
-        &self,
-        me: UserId,
-        summary: &mut ConversationSummary,
-    ) -> Result<(), ServiceError> {
-        if summary.conversation.kind == ConversationKind::Direct {
-            let participants = self
-                .conversations
-                .participants(summary.conversation.id)
-                .await?;
-            summary.peer_id = participants.into_iter().find(|p| *p != me);
-        }
-        Ok(())
+            .ok_or(ServiceError::NotFound("conversation"))
     }
 
     /// Sets the caller's muted/archived/pinned flags.

@@ -14,6 +14,9 @@ use crate::store::rows::{ConversationRow, SummaryRow};
 /// Columns of a conversation summary; unread counts stop at 1000 so one query stays cheap.
 const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.archived, uc.pinned,
        (SELECT g.id FROM groups g WHERE g.conversation_id = c.conversation_id) AS group_id,
+       (SELECT p.user_id FROM user_conversations p
+         WHERE c.conversation_type = 'direct' AND p.conversation_id = c.conversation_id
+           AND p.user_id <> uc.user_id LIMIT 1) AS peer_id,
        (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
                               WHERE m.conversation_id = c.conversation_id AND m.message_ts > uc.last_read_message_ts
                                 AND m.sender_id <> uc.user_id AND NOT m.deleted LIMIT 1000) AS unread) AS unread_count
