@@ -50,13 +50,18 @@ impl Drain {
     /// still running at `deadline`.
     pub async fn finish(&self, deadline: Instant) -> bool {
         self.draining.store(true, Ordering::Release);
+        self.until_zero(&self.in_flight, deadline).await
+    }
+
+    /// Waits until `counter` is zero; `false` if it was not by `deadline`.
+    async fn until_zero(&self, counter: &AtomicUsize, deadline: Instant) -> bool {
         loop {
             let idle = self.idle.notified();
-            if self.in_flight.load(Ordering::Acquire) == 0 {
+            if counter.load(Ordering::Acquire) == 0 {
                 return true;
             }
             if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                return self.in_flight.load(Ordering::Acquire) == 0;
+                return counter.load(Ordering::Acquire) == 0;
             }
         }
     }
@@ -82,15 +87,7 @@ impl Drain {
     /// Waits until every socket's disconnect has been handled; `false` if some were still
     /// pending at `deadline`. (socketioxide runs disconnect handlers as tasks of their own.)
     pub async fn sockets_closed(&self, deadline: Instant) -> bool {
-        loop {
-            let idle = self.idle.notified();
-            if self.sockets.load(Ordering::Acquire) == 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                return self.sockets.load(Ordering::Acquire) == 0;
-            }
-        }
+        self.until_zero(&self.sockets, deadline).await
     }
 }
 

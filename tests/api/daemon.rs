@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -56,6 +56,49 @@ pub(crate) fn wait_for_listening(
         }
     }
     panic!("the daemon exited before listening: {seen:?}");
+}
+
+/// `POST url` with a JSON body (and a bearer token); asserts success, returns the JSON answer.
+pub(crate) async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Value {
+    let mut request = http.post(url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().await.expect("JSON body")
+}
+
+/// Registers and logs in `name` on a daemon at `url`; its id and access token.
+pub(crate) async fn account(http: &reqwest::Client, url: &str, name: &str) -> (i64, String) {
+    let password = "a long enough password";
+    let me = post(
+        http,
+        &format!("{url}/api/auth/register"),
+        None,
+        json!({"username": name, "email": format!("{name}@example.org"), "password": password}),
+    )
+    .await;
+    let login = post(
+        http,
+        &format!("{url}/api/auth/login"),
+        None,
+        json!({"login": name, "password": password}),
+    )
+    .await;
+    (
+        me["id"].as_i64().unwrap(),
+        login["access_token"].as_str().unwrap().to_owned(),
+    )
 }
 
 pub(crate) fn terminate(child: &Child) {

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::daemon::{daemon, terminate, wait_with_timeout};
+use crate::daemon::{account, daemon, post, terminate, wait_with_timeout};
 
 /// Waits for the log line whose message starts with `prefix`; returns that entry.
 fn wait_for_log(lines: &mpsc::Receiver<Value>, prefix: &str) -> Value {
@@ -88,41 +88,15 @@ async fn a_send_limit_reloaded_while_migrations_are_pending_is_the_one_the_servi
     assert_eq!(admin_post(&socket, "/v1/migrations/apply").await, 200);
 
     let http = reqwest::Client::new();
-    let mut tokens = Vec::new();
-    let mut ids = Vec::new();
-    for name in ["rita", "sam"] {
-        let password = "reload-test-password";
-        let created: Value = http
-            .post(format!("{base}/api/auth/register"))
-            .json(&json!({"username": name, "email": format!("{name}@example.org"), "password": password}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(created["id"].as_i64().unwrap());
-        let login: Value = http
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({"login": name, "password": password}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(login["access_token"].as_str().unwrap().to_owned());
-    }
-    let conversation: Value = http
-        .post(format!("{base}/api/conversations/direct"))
-        .bearer_auth(&tokens[0])
-        .json(&json!({"user_id": ids[1]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, rita) = account(&http, &base, "rita").await;
+    let (sam, _) = account(&http, &base, "sam").await;
+    let conversation = post(
+        &http,
+        &format!("{base}/api/conversations/direct"),
+        Some(&rita),
+        json!({"user_id": sam}),
+    )
+    .await;
     let path = format!(
         "{base}/api/conversations/{}/messages",
         conversation["conversation_id"].as_str().unwrap()
@@ -131,7 +105,7 @@ async fn a_send_limit_reloaded_while_migrations_are_pending_is_the_one_the_servi
     for _ in 0..4 {
         let status = http
             .post(&path)
-            .bearer_auth(&tokens[0])
+            .bearer_auth(&rita)
             .json(&json!({"content": "hello"}))
             .send()
             .await

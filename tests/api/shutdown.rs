@@ -7,44 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::daemon::{daemon, terminate, wait_for_listening, wait_with_timeout};
+use crate::daemon::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
 use crate::socket_client::SocketClient;
-
-async fn post(http: &reqwest::Client, url: &str, token: Option<&str>, body: Value) -> Value {
-    let mut request = http.post(url).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("request");
-    assert!(
-        response.status().is_success(),
-        "{url}: {}",
-        response.status()
-    );
-    response.json().await.expect("JSON body")
-}
-
-async fn account(http: &reqwest::Client, url: &str, name: &str) -> (i64, String) {
-    let password = "a long enough password";
-    let me = post(
-        http,
-        &format!("{url}/api/auth/register"),
-        None,
-        json!({"username": name, "email": format!("{name}@example.org"), "password": password}),
-    )
-    .await;
-    let login = post(
-        http,
-        &format!("{url}/api/auth/login"),
-        None,
-        json!({"login": name, "password": password}),
-    )
-    .await;
-    (
-        me["id"].as_i64().unwrap(),
-        login["access_token"].as_str().unwrap().to_owned(),
-    )
-}
 
 struct KillOnDrop(u32);
 
