@@ -322,7 +322,7 @@ async fn reaching_a_connection_limit_is_logged_naming_the_setting() {
         .await
         .unwrap();
     assert!(status.success(), "{status:?}");
-    let log = log.join().expect("JSON log");
+    let log = log.all();
     let warning = log
         .iter()
         .find(|entry| {

@@ -27,35 +27,73 @@ pub(crate) fn daemon(dir: &std::path::Path) -> Command {
     cmd
 }
 
-/// Reads the daemon's JSON log lines until it says where it listens; the rest of the log keeps
-/// being read (and checked to be JSON) in the background so the daemon never writes to a closed
-/// pipe, and is handed back (from the start) when the daemon exits.
-pub(crate) fn wait_for_listening(
-    child: &mut Child,
-) -> (String, std::thread::JoinHandle<Vec<Value>>) {
-    let stderr = child.stderr.take().expect("stderr piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let as_json = |line: std::io::Result<String>| -> Value {
-        let line = line.expect("log line");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"))
-    };
-    let mut seen = Vec::new();
-    for line in lines.by_ref() {
-        let entry = as_json(line);
-        let message = entry["fields"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        seen.push(entry);
-        if let Some(url) = message.strip_prefix("listening on ") {
-            let rest = std::thread::spawn(move || {
-                seen.extend(lines.map(as_json));
-                seen
-            });
-            return (url.to_owned(), rest);
+/// The daemon's JSON log, read as it is written: every line is checked to be JSON (a panic's
+/// report is not), and a reader thread keeps draining it so the daemon never writes to a closed
+/// pipe.
+pub(crate) struct DaemonLog {
+    lines: std::sync::mpsc::Receiver<Result<Value, String>>,
+    seen: Vec<Value>,
+}
+
+impl DaemonLog {
+    /// Starts reading `child`'s stderr.
+    pub(crate) fn of(child: &mut Child) -> DaemonLog {
+        let stderr = child.stderr.take().expect("stderr piped");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let entry = serde_json::from_str::<Value>(&line)
+                    .map_err(|e| format!("log line is not JSON ({e}): {line}"));
+                if tx.send(entry).is_err() {
+                    return;
+                }
+            }
+        });
+        DaemonLog {
+            lines,
+            seen: Vec::new(),
         }
     }
-    panic!("the daemon exited before listening: {seen:?}");
+
+    /// Waits (10 s at most) for the entry whose message starts with `prefix`.
+    pub(crate) fn wait_for(&mut self, prefix: &str) -> Value {
+        loop {
+            let entry = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| {
+                    panic!("no log line starting with {prefix:?} in {:#?}", self.seen)
+                })
+                .unwrap_or_else(|e| panic!("{e}"));
+            self.seen.push(entry.clone());
+            if entry["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(prefix))
+            {
+                return entry;
+            }
+        }
+    }
+
+    /// The whole log, once the daemon has exited (its stderr closed).
+    pub(crate) fn all(mut self) -> Vec<Value> {
+        for entry in self.lines.iter() {
+            self.seen.push(entry.unwrap_or_else(|e| panic!("{e}")));
+        }
+        self.seen
+    }
+}
+
+/// Starts reading the daemon's log and waits until it says where it listens.
+pub(crate) fn wait_for_listening(child: &mut Child) -> (String, DaemonLog) {
+    let mut log = DaemonLog::of(child);
+    let listening = log.wait_for("listening on ");
+    let url = listening["fields"]["message"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("listening on ")
+        .to_owned();
+    (url, log)
 }
 
 /// `POST url` with a JSON body (and a bearer token); asserts success, returns the JSON answer.
@@ -161,7 +199,7 @@ async fn a_fresh_machine_runs_the_daemon_with_no_config_and_sigterm_stops_it_cle
             .await
             .unwrap();
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
-    log_reader.join().expect("every log line is JSON");
+    log_reader.all();
 }
 
 #[test]
@@ -395,7 +433,7 @@ async fn sighup_reloads_the_send_rate_limit_and_refuses_a_broken_file() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("daemon starts");
-    let (base, _log) = wait_for_listening(&mut child);
+    let (base, mut log) = wait_for_listening(&mut child);
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     let mut ids = Vec::new();
@@ -457,7 +495,7 @@ async fn sighup_reloads_the_send_rate_limit_and_refuses_a_broken_file() {
     // A broken file changes nothing and stops nothing.
     std::fs::write(&config, "[chat]\nsends_per_user_per_minute = \"many\"\n").unwrap();
     hangup();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    log.wait_for("reload refused");
     assert_eq!(send().await, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         child.try_wait().unwrap().is_none(),
@@ -466,16 +504,12 @@ async fn sighup_reloads_the_send_rate_limit_and_refuses_a_broken_file() {
 
     write_config("100");
     hangup();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        match send().await {
-            StatusCode::CREATED => break,
-            StatusCode::TOO_MANY_REQUESTS if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            other => panic!("after the reload a send answered {other}"),
-        }
-    }
+    log.wait_for("configuration reloaded");
+    assert_eq!(
+        send().await,
+        StatusCode::CREATED,
+        "the reloaded limit applies"
+    );
     terminate(&child);
     assert!(wait_with_timeout(&mut child, Duration::from_secs(15)).success());
 }

@@ -1,31 +1,14 @@
 //! SIGHUP while the daemon waits for `omegactl migrate up`: what the reload applied is what the
 //! services start with once the schema is current.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::daemon::{account, daemon, post, terminate, wait_with_timeout};
-
-/// Waits for the log line whose message starts with `prefix`; returns that entry.
-fn wait_for_log(lines: &mpsc::Receiver<Value>, prefix: &str) -> Value {
-    loop {
-        let entry = lines
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("no log line starting with {prefix:?}"));
-        if entry["fields"]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with(prefix))
-        {
-            return entry;
-        }
-    }
-}
+use crate::daemon::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
 
 /// `POST path` on the admin socket; the status code.
 async fn admin_post(socket: &std::path::Path, path: &str) -> u16 {
@@ -62,20 +45,7 @@ async fn a_send_limit_reloaded_while_migrations_are_pending_is_the_one_the_servi
         .stderr(Stdio::piped())
         .spawn()
         .expect("daemon starts");
-    let (tx, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(entry) = serde_json::from_str::<Value>(&line) {
-                let _ = tx.send(entry);
-            }
-        }
-    });
-    let base = wait_for_log(&lines, "listening on ")["fields"]["message"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("listening on ")
-        .to_owned();
+    let (base, mut log) = wait_for_listening(&mut child);
 
     write_config(3);
     let status = std::process::Command::new("kill")
@@ -83,7 +53,7 @@ async fn a_send_limit_reloaded_while_migrations_are_pending_is_the_one_the_servi
         .status()
         .unwrap();
     assert!(status.success());
-    wait_for_log(&lines, "configuration reloaded");
+    log.wait_for("configuration reloaded");
     let socket = dir.path().join("data/admin.sock");
     assert_eq!(admin_post(&socket, "/v1/migrations/apply").await, 200);
 
