@@ -56,6 +56,8 @@ pub trait GroupStore: Send + Sync {
     ) -> Result<Group, StoreError>;
     /// The group with this id.
     async fn get(&self, id: i64) -> Result<Option<Group>, StoreError>;
+    /// The group whose conversation this is (none for a direct conversation).
+    async fn by_conversation(&self, id: ConversationId) -> Result<Option<Group>, StoreError>;
     /// Groups `user` belongs to, by name.
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Group>, StoreError>;
     /// Writes name, description and avatar (and the conversation's copy of name and avatar).

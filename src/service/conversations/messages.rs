@@ -226,13 +226,11 @@ impl ConversationService {
 
     /// Whether `user` is an owner or admin of the group this conversation belongs to.
     async fn moderates(&self, user: UserId, id: ConversationId) -> Result<bool, ServiceError> {
-        for group in self.groups.list_for_user(user).await? {
-            if group.conversation_id == id {
-                let member = self.groups.member(group.id, user).await?;
-                return Ok(member.is_some_and(|m| m.role >= crate::domain::GroupRole::Admin));
-            }
-        }
-        Ok(false)
+        let Some(group) = self.groups.by_conversation(id).await? else {
+            return Ok(false);
+        };
+        let member = self.groups.member(group.id, user).await?;
+        Ok(member.is_some_and(|m| m.role >= crate::domain::GroupRole::Admin))
     }
 
     async fn check_send_rate(&self, user: UserId) -> Result<(), ServiceError> {

@@ -1,15 +1,18 @@
 //! Conversations and each participant's view of them in SQLite (`SqliteChatStore`).
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
 
 use super::chat::SqliteChatStore;
 use crate::domain::{
-    Conversation, ConversationFlags, ConversationId, ConversationSummary, MessageId, UserId,
+    Conversation, ConversationFlags, ConversationId, ConversationSummary, Message, MessageId,
+    UserId,
 };
 use crate::store::StoreError;
-use crate::store::chat::{ConversationStore, MessageStore};
-use crate::store::rows::{ConversationRow, SummaryRow};
+use crate::store::chat::ConversationStore;
+use crate::store::rows::{ConversationRow, MessageRow, SummaryRow};
 
 /// Columns of a conversation summary; unread counts stop at 1000 so one query stays cheap.
 const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.archived, uc.pinned,
@@ -22,21 +25,27 @@ const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.
                                 AND m.sender_id <> uc.user_id AND NOT m.deleted LIMIT 1000) AS unread) AS unread_count
   FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id";
 
-impl SqliteChatStore {
-    async fn with_last_messages(
-        &self,
-        rows: Vec<SummaryRow>,
-    ) -> Result<Vec<ConversationSummary>, StoreError> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let last = match row.last_message_ref() {
-                Some((conversation, id)) => MessageStore::get(self, conversation, id).await?,
-                None => None,
-            };
-            out.push(row.into_summary(last)?);
-        }
-        Ok(out)
-    }
+/// The newest message of each conversation the statement's `uc` rows select: fetched for a whole
+/// list in one statement, not one per conversation.
+const LAST_MESSAGES_SELECT: &str = "SELECT m.* FROM user_conversations uc
+  JOIN conversations c ON c.conversation_id = uc.conversation_id
+  JOIN messages m ON m.conversation_id = c.conversation_id AND m.message_id = c.last_message_id";
+
+/// Pairs each summary row with its conversation's newest message (from [`LAST_MESSAGES_SELECT`]).
+fn with_last_messages(
+    rows: Vec<SummaryRow>,
+    last: Vec<MessageRow>,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut last: HashMap<(ConversationId, MessageId), Message> = last
+        .into_iter()
+        .map(|row| Message::try_from(row).map(|m| ((m.conversation_id, m.message_id), m)))
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|row| {
+            let message = row.last_message_ref().and_then(|key| last.remove(&key));
+            row.into_summary(message)
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -126,7 +135,14 @@ impl ConversationStore for SqliteChatStore {
             .bind(archived)
             .fetch_all(&self.pool)
             .await?;
-        self.with_last_messages(rows).await
+        let last: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{LAST_MESSAGES_SELECT} WHERE uc.user_id = ?1 AND uc.archived = ?2"
+        ))
+        .bind(user.0)
+        .bind(archived)
+        .fetch_all(&self.pool)
+        .await?;
+        with_last_messages(rows, last)
     }
 
     /// One conversation as `user` sees it.
@@ -141,7 +157,14 @@ impl ConversationStore for SqliteChatStore {
             .bind(id.to_string())
             .fetch_all(&self.pool)
             .await?;
-        Ok(self.with_last_messages(rows).await?.pop())
+        let last: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{LAST_MESSAGES_SELECT} WHERE uc.user_id = ?1 AND uc.conversation_id = ?2"
+        ))
+        .bind(user.0)
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(with_last_messages(rows, last)?.pop())
     }
 
     /// Sets the flags present in `flags`.

@@ -78,6 +78,16 @@ impl GroupStore for SqliteChatStore {
         row.map(Group::try_from).transpose()
     }
 
+    /// The group whose conversation this is (none for a direct conversation).
+    async fn by_conversation(&self, id: ConversationId) -> Result<Option<Group>, StoreError> {
+        let row: Option<GroupRow> =
+            sqlx::query_as("SELECT * FROM groups WHERE conversation_id = ?1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Group::try_from).transpose()
+    }
+
     /// Groups `user` belongs to, by name.
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Group>, StoreError> {
         let rows: Vec<GroupRow> = sqlx::query_as(
