@@ -1,7 +1,9 @@
-//! The typed `omegachat.toml`: every key, its type and its default.
+//! The typed `omegachat.toml`: every key, its type, its default and its documentation.
 //!
-//! The struct is the single source of truth: the shipped sample file is checked against
-//! `Config::default()` by a test, so the documented defaults cannot drift from the real ones.
+//! These types are the single source of truth: the shipped sample `omegachat.toml` is generated
+//! from their doc comments and `Config::default()` (`cli/contract/tests/sample.rs`), and the
+//! omegachat.toml(5) man page from that sample, so neither can drift from the code. A section's
+//! doc comment starts with its `[name]`; the lines after it introduce the section in the sample.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -9,7 +11,18 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// The whole daemon configuration, loaded once at start-up.
+/// The whole daemon configuration, loaded once at start-up. What follows is also the
+/// header of the generated sample `omegachat.toml`:
+///
+/// omegachat.toml — configuration of omegachatd.
+///
+/// Every key is listed below, commented out, with its built-in default: uncomment a line to change it.
+/// omegachatd looks for this file in order at: --config PATH, $OMEGACHAT_CONFIG, ./omegachat.toml,
+/// /etc/omegachat/omegachat.toml; without one it runs on the defaults.
+/// Any key can also be set from the environment as OMEGACHAT_<SECTION>__<KEY>, e.g.
+///   OMEGACHAT_SERVER__LISTEN=0.0.0.0:8080  OMEGACHAT_LOG__FORMAT=json
+/// An unknown key, a wrong type or an impossible value stops the daemon (exit status 2) with a message
+/// naming the key; `omegachatd --check-config` checks a file without starting.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -33,21 +46,29 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
-    /// Address and port of the public HTTP listener.
+    /// Address and port of the public listener (REST API under /api, /healthz, /readyz).
     pub listen: SocketAddr,
-    /// Largest request body accepted, in bytes; larger bodies get 413.
+    /// Largest request body accepted, in bytes (at least 1024); larger bodies are refused with 413.
     pub max_body_bytes: usize,
-    /// After SIGTERM/SIGINT, how long in-flight requests may run before the daemon exits anyway.
+    /// After SIGTERM/SIGINT the daemon stops accepting connections and lets in-flight requests finish
+    /// for at most this many milliseconds (at most 600000) before it exits anyway.
     pub shutdown_grace_ms: u64,
-    /// Most TCP connections open at once; beyond it new ones wait in the listen backlog.
+    /// Most TCP connections open at once (sockets, browsers' keep-alive connections, API clients).
+    /// When it is reached, new connections wait in the kernel's listen backlog until one closes, and
+    /// a warning says so. The daemon raises its open-files limit as far as the hard limit allows and
+    /// lowers this value, with a warning, if the limit is still too small (the shipped unit sets
+    /// LimitNOFILE=65536).
     pub max_connections: usize,
-    /// Most connections open at once that have not authenticated yet (no valid token in a
-    /// request or socket handshake on them); beyond it new ones wait in the listen backlog.
+    /// Most connections open at once on which no valid token has been shown yet (in an API request or
+    /// a socket handshake); beyond it new connections wait in the backlog. Together with the timeouts
+    /// below, this keeps silent or half-open connections from starving everyone else.
     pub max_unauthenticated_connections: usize,
-    /// How long a client has to send a request's complete headers, in milliseconds: from the
-    /// connection's start, or from the first byte of a later request on a kept-alive connection.
+    /// A client must send a request's complete headers within this many milliseconds: from the moment
+    /// it connects, or from the first byte of a later request on a kept-alive connection. Slower
+    /// clients (and connections that never send a byte) are closed.
     pub request_header_timeout_ms: u64,
-    /// How long a kept-alive connection may sit idle between requests, in milliseconds.
+    /// A kept-alive connection with no request in progress is closed after this many milliseconds.
+    /// (Sockets are kept alive by their own heartbeat: see realtime.ping_interval_ms.)
     pub idle_timeout_ms: u64,
 }
 
@@ -69,16 +90,21 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
-    /// Directory for the daemon's own files (the embedded SQLite database); created if missing.
+    /// Directory for the daemon's own files; created (mode 0700) if missing. Holds the embedded
+    /// SQLite database when `url` is empty.
     pub data_dir: PathBuf,
-    /// Empty for the embedded SQLite file in `data_dir`, or `sqlite://PATH`, or
-    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`.
+    /// Which database to use:
+    ///   ""                                     embedded SQLite file <data_dir>/omegachat.db (no server needed)
+    ///   "sqlite:///var/lib/omegachat/chat.db"  SQLite file at that path
+    ///   "postgres://USER:PASSWORD@HOST:5432/DATABASE"  a PostgreSQL server (migrations: see auto_migrate)
     pub url: String,
-    /// Upper bound on pooled connections to the database.
+    /// Upper bound on pooled database connections (at least 1).
     pub max_connections: u32,
-    /// How long a request waits for a pooled connection before failing, in milliseconds.
+    /// How long a request waits for a free pooled connection before failing, in milliseconds.
     pub acquire_timeout_ms: u64,
-    /// Whether the daemon applies pending schema migrations when it starts.
+    /// Apply pending schema migrations when the daemon starts: true, false, or "auto" (yes for SQLite,
+    /// no for PostgreSQL). When migrations are pending and not applied, the public API answers 503 and
+    /// `omegactl migrate status | up` (over the admin socket, which keeps working) shows and applies them.
     pub auto_migrate: AutoMigrate,
 }
 
@@ -195,11 +221,11 @@ pub struct AuthConfig {
     pub issuer: String,
     /// `aud` claim written into and required from every access token.
     pub audience: String,
-    /// Lifetime of an access token, in seconds.
+    /// Lifetime of an access token, in seconds (60 to 2592000).
     pub access_token_ttl_secs: u64,
-    /// Failed logins allowed per account within `failed_login_window_secs` before it is throttled.
+    /// Failed logins allowed per account within the window; further attempts get 429 until it ends.
     pub max_failed_logins_per_account: u32,
-    /// Failed logins allowed per client address within `failed_login_window_secs`.
+    /// Failed logins allowed per client address within the window.
     pub max_failed_logins_per_address: u32,
     /// Length of the window in which failed logins are counted, in seconds.
     pub failed_login_window_secs: u64,
@@ -222,11 +248,13 @@ impl Default for AuthConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChatConfig {
-    /// Who may open a direct conversation with whom.
+    /// Who may open a direct conversation: "anyone" (any signed-in user, unless one blocked the other)
+    /// or "friends" (accepted friends only).
     pub dm_policy: DmPolicy,
-    /// Largest message content accepted, in bytes (UTF-8).
+    /// Largest message content accepted, in bytes of UTF-8 (1 to 1048576); longer messages are refused.
     pub max_message_bytes: usize,
-    /// Messages one user may send per minute (all conversations, REST and real-time together).
+    /// Messages one user may send per minute, over REST and the real-time socket together; beyond it
+    /// sends are refused with `rate_limited`.
     pub sends_per_user_per_minute: u32,
 }
 
@@ -252,17 +280,23 @@ pub enum DmPolicy {
 }
 
 /// `[realtime]`
+///
+/// The Socket.IO endpoint at /socket.io/ (WebSocket and HTTP long-polling).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RealtimeConfig {
-    /// Browser origins (`https://chat.example.org`) allowed to open the socket besides the
-    /// daemon's own; `["*"]` allows any. Clients that send no Origin (non-browsers) are allowed.
+    /// Browser origins allowed to connect besides the daemon's own address, e.g.
+    /// `["https://chat.example.org"]`; `["*"]` allows any. Clients that send no Origin header
+    /// (non-browser clients) are always allowed; a disallowed origin gets 403.
     pub allowed_origins: Vec<String>,
-    /// Largest WebSocket message (and frame) accepted, in bytes; larger ones close the connection.
+    /// Largest WebSocket message or frame accepted, in bytes (at least 1024); a larger one closes the
+    /// connection. Message content is limited separately by chat.max_message_bytes.
     pub max_message_bytes: usize,
-    /// How often the server pings each socket, in milliseconds.
+    /// How often each socket is pinged, in milliseconds (at least 100). The first ping comes this
+    /// long after the handshake.
     pub ping_interval_ms: u64,
-    /// How long a socket may stay silent after a ping before it is dropped, in milliseconds.
+    /// How long a socket may stay silent after a ping before it is dropped as dead, in milliseconds
+    /// (at least 100).
     pub ping_timeout_ms: u64,
     /// How long a `typing` indicator lasts without being renewed, in milliseconds.
     pub typing_timeout_ms: u64,
@@ -284,9 +318,12 @@ impl Default for RealtimeConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminConfig {
-    /// Path of the admin socket; empty for the default (see [`AdminConfig::socket_path`]).
+    /// The local Unix socket omegactl talks to (JSON over HTTP/1.1). Empty: admin.sock in systemd's
+    /// RuntimeDirectory (/run/omegachat/admin.sock with the shipped unit), otherwise in data_dir.
+    /// The daemon refuses to start if another daemon answers on it; a stale file from a crash is replaced.
     pub socket: PathBuf,
-    /// A system group whose members may use the admin socket (mode 0660); empty for none (0600).
+    /// A system group whose members may use the socket besides root and the daemon's own user: the
+    /// socket becomes mode 0660 with that group. Empty: mode 0600, root and the daemon's user only.
     pub group: String,
 }
 
@@ -315,9 +352,10 @@ impl AdminConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
-    /// Least severe level written; `RUST_LOG`, when set, overrides it.
+    /// Least severe level written: "error", "warn", "info", "debug" or "trace".
+    /// RUST_LOG, when set, overrides it (e.g. RUST_LOG=omegachatd=debug,tower_http=info).
     pub level: LogLevel,
-    /// `auto` (human-readable, coloured on a terminal), `text` or `json` (one object per line).
+    /// "auto" (human-readable, coloured on a terminal), "text" or "json" (one JSON object per line).
     pub format: LogFormat,
 }
 
