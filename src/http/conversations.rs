@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
-use super::ids;
 use crate::app::AppState;
 use crate::domain::{ConversationFlags, HistoryPage, UserId};
+use crate::wire::ids;
 use crate::wire::{ConversationView, MessageDraft, MessageView};
 
 #[derive(Deserialize)]
@@ -55,7 +55,7 @@ pub async fn get(
 ) -> Result<Json<ConversationView>, ApiError> {
     let summary = state
         .conversations
-        .summary(&me, ids::conversation_id(&id)?)
+        .summary(&me, ids::conversation_id("conversation_id", &id)?)
         .await?;
     Ok(Json(ConversationView::from(&summary)))
 }
@@ -81,7 +81,7 @@ pub async fn set_flags(
     };
     let summary = state
         .conversations
-        .set_flags(&me, ids::conversation_id(&id)?, flags)
+        .set_flags(&me, ids::conversation_id("conversation_id", &id)?, flags)
         .await?;
     Ok(Json(ConversationView::from(&summary)))
 }
@@ -102,8 +102,8 @@ pub async fn mark_read(
         .conversations
         .mark_read(
             &me,
-            ids::conversation_id(&id)?,
-            ids::message_id(&body.message_id)?,
+            ids::conversation_id("conversation_id", &id)?,
+            ids::message_id("message_id", &body.message_id)?,
         )
         .await?;
     Ok(Json(ConversationView::from(&summary)))
@@ -117,7 +117,7 @@ pub async fn read_markers(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let markers = state
         .conversations
-        .read_markers(&me, ids::conversation_id(&id)?)
+        .read_markers(&me, ids::conversation_id("conversation_id", &id)?)
         .await?;
     let markers: Vec<serde_json::Value> = markers
         .into_iter()
@@ -148,8 +148,8 @@ pub async fn history(
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     let page = match (q.before.as_deref(), q.after.as_deref()) {
         (None, None) => HistoryPage::Latest,
-        (Some(before), None) => HistoryPage::Before(ids::message_id(before)?),
-        (None, Some(after)) => HistoryPage::After(ids::message_id(after)?),
+        (Some(before), None) => HistoryPage::Before(ids::message_id("before", before)?),
+        (None, Some(after)) => HistoryPage::After(ids::message_id("after", after)?),
         (Some(_), Some(_)) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -160,7 +160,12 @@ pub async fn history(
     };
     let messages = state
         .conversations
-        .history(&me, ids::conversation_id(&id)?, page, q.limit)
+        .history(
+            &me,
+            ids::conversation_id("conversation_id", &id)?,
+            page,
+            q.limit,
+        )
         .await?;
     Ok(Json(messages.iter().map(MessageView::from).collect()))
 }
@@ -175,7 +180,11 @@ pub async fn send(
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let (message, created) = state
         .conversations
-        .send(&me, ids::conversation_id(&id)?, body.into())
+        .send(
+            &me,
+            ids::conversation_id("conversation_id", &id)?,
+            body.into(),
+        )
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -201,8 +210,8 @@ pub async fn edit(
         .conversations
         .edit(
             &me,
-            ids::conversation_id(&id)?,
-            ids::message_id(&message)?,
+            ids::conversation_id("conversation_id", &id)?,
+            ids::message_id("message_id", &message)?,
             body.content,
         )
         .await?;
@@ -217,7 +226,11 @@ pub async fn delete(
 ) -> Result<Json<MessageView>, ApiError> {
     let deleted = state
         .conversations
-        .delete(&me, ids::conversation_id(&id)?, ids::message_id(&message)?)
+        .delete(
+            &me,
+            ids::conversation_id("conversation_id", &id)?,
+            ids::message_id("message_id", &message)?,
+        )
         .await?;
     Ok(Json(MessageView::from(&deleted)))
 }

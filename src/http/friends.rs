@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, CurrentUser};
-use super::ids;
 use crate::app::AppState;
 use crate::wire::FriendshipView;
+use crate::wire::ids;
 
 #[derive(Serialize)]
 pub struct FriendListsView {
@@ -63,7 +63,10 @@ pub async fn accept(
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<Json<FriendshipView>, ApiError> {
-    let row = state.social.answer(&me, ids::user_id(&user)?, true).await?;
+    let row = state
+        .social
+        .answer(&me, ids::user_id("user_id", &user)?, true)
+        .await?;
     Ok(Json(FriendshipView::from(&row)))
 }
 
@@ -75,7 +78,7 @@ pub async fn decline(
 ) -> Result<Json<FriendshipView>, ApiError> {
     let row = state
         .social
-        .answer(&me, ids::user_id(&user)?, false)
+        .answer(&me, ids::user_id("user_id", &user)?, false)
         .await?;
     Ok(Json(FriendshipView::from(&row)))
 }
@@ -86,7 +89,10 @@ pub async fn cancel(
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.social.cancel(&me, ids::user_id(&user)?).await?;
+    state
+        .social
+        .cancel(&me, ids::user_id("user_id", &user)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,7 +102,10 @@ pub async fn unfriend(
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.social.unfriend(&me, ids::user_id(&user)?).await?;
+    state
+        .social
+        .unfriend(&me, ids::user_id("user_id", &user)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,7 +115,10 @@ pub async fn block(
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<Json<FriendshipView>, ApiError> {
-    let row = state.social.block(&me, ids::user_id(&user)?).await?;
+    let row = state
+        .social
+        .block(&me, ids::user_id("user_id", &user)?)
+        .await?;
     Ok(Json(FriendshipView::from(&row)))
 }
 
@@ -116,6 +128,9 @@ pub async fn unblock(
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.social.unblock(&me, ids::user_id(&user)?).await?;
+    state
+        .social
+        .unblock(&me, ids::user_id("user_id", &user)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

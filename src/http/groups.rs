@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, CurrentUser};
-use super::ids;
 use crate::app::AppState;
 use crate::domain::{GroupRole, UserId};
 use crate::service::groups::GroupDraft;
+use crate::wire::ids;
 use crate::wire::{GroupView, MemberView, nullable};
 
 #[derive(Deserialize)]
@@ -87,7 +87,10 @@ pub async fn get(
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<GroupDetail>, ApiError> {
-    let (group, members) = state.groups.get(&me, ids::group_id(&id)?).await?;
+    let (group, members) = state
+        .groups
+        .get(&me, ids::group_id("group_id", &id)?)
+        .await?;
     Ok(Json(detail(&group, &members)))
 }
 
@@ -112,7 +115,10 @@ pub async fn update(
         description: body.description,
         avatar_url: body.avatar_url,
     };
-    let group = state.groups.update(&me, ids::group_id(&id)?, draft).await?;
+    let group = state
+        .groups
+        .update(&me, ids::group_id("group_id", &id)?, draft)
+        .await?;
     Ok(Json(GroupView::from(&group)))
 }
 
@@ -122,7 +128,10 @@ pub async fn delete(
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.groups.delete(&me, ids::group_id(&id)?).await?;
+    state
+        .groups
+        .delete(&me, ids::group_id("group_id", &id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -147,7 +156,12 @@ pub async fn add_member(
         .unwrap_or(GroupRole::Member);
     let member = state
         .groups
-        .add_member(&me, ids::group_id(&id)?, UserId(body.user_id), role)
+        .add_member(
+            &me,
+            ids::group_id("group_id", &id)?,
+            UserId(body.user_id),
+            role,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(MemberView::from(&member))))
 }
@@ -160,7 +174,11 @@ pub async fn remove_member(
 ) -> Result<StatusCode, ApiError> {
     state
         .groups
-        .remove_member(&me, ids::group_id(&id)?, ids::user_id(&user)?)
+        .remove_member(
+            &me,
+            ids::group_id("group_id", &id)?,
+            ids::user_id("user_id", &user)?,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -181,8 +199,8 @@ pub async fn set_role(
         .groups
         .set_role(
             &me,
-            ids::group_id(&id)?,
-            ids::user_id(&user)?,
+            ids::group_id("group_id", &id)?,
+            ids::user_id("user_id", &user)?,
             role(&body.role)?,
         )
         .await?;
@@ -195,6 +213,9 @@ pub async fn leave(
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.groups.leave(&me, ids::group_id(&id)?).await?;
+    state
+        .groups
+        .leave(&me, ids::group_id("group_id", &id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

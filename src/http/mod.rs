@@ -7,7 +7,6 @@ pub mod extract;
 mod friends;
 mod groups;
 mod health;
-mod ids;
 mod users;
 mod web;
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use super::drain::Drain;
 use super::{RealtimeState, ack, conversation_room};
-use crate::domain::{ConversationId, MessageId, User, UserId};
+use crate::domain::{User, UserId};
 use crate::service::ServiceError;
+use crate::wire::ids;
 use crate::wire::{ConversationView, MessageDraft, MessageView};
 
 /// Registers every event handler on a newly connected socket.
@@ -24,26 +25,6 @@ pub fn register(socket: &SocketRef) {
     socket.on("mark_read", mark_read);
     socket.on("get_presence", get_presence);
     socket.on_fallback(unknown_event);
-}
-
-fn conversation_id(raw: &str) -> Result<ConversationId, ServiceError> {
-    ConversationId::parse(raw).ok_or_else(|| {
-        ServiceError::invalid(
-            "conversation_id",
-            "invalid_id",
-            "conversation_id must be a UUID",
-        )
-    })
-}
-
-fn message_id(raw: &str) -> Result<MessageId, ServiceError> {
-    MessageId::parse(raw).ok_or_else(|| {
-        ServiceError::invalid(
-            "message_id",
-            "invalid_id",
-            "message_id must be a TimeUUID (UUID version 1)",
-        )
-    })
 }
 
 /// Answers a malformed payload with `invalid_payload`; otherwise runs `work` on it and answers
@@ -85,7 +66,7 @@ async fn join_room(
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
-        let id = conversation_id(&p.conversation_id)?;
+        let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         state
             .app
             .conversations
@@ -109,7 +90,7 @@ async fn leave_room(
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
-        let id = conversation_id(&p.conversation_id)?;
+        let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         let room = conversation_room(id);
         socket.leave(room.clone());
         let left = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
@@ -135,7 +116,7 @@ async fn send_message(
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
-        let id = conversation_id(&p.conversation_id)?;
+        let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         let (message, created) = state
             .app
             .conversations
@@ -162,8 +143,8 @@ async fn edit_message(
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
-            conversation_id(&p.conversation_id)?,
-            message_id(&p.message_id)?,
+            ids::conversation_id("conversation_id", &p.conversation_id)?,
+            ids::message_id("message_id", &p.message_id)?,
         );
         let edited = state
             .app
@@ -190,8 +171,8 @@ async fn delete_message(
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
-            conversation_id(&p.conversation_id)?,
-            message_id(&p.message_id)?,
+            ids::conversation_id("conversation_id", &p.conversation_id)?,
+            ids::message_id("message_id", &p.message_id)?,
         );
         let deleted = state.app.conversations.delete(&me, id, message).await?;
         Ok(json!({ "message": MessageView::from(&deleted) }))
@@ -208,8 +189,8 @@ async fn mark_read(
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let (id, message) = (
-            conversation_id(&p.conversation_id)?,
-            message_id(&p.message_id)?,
+            ids::conversation_id("conversation_id", &p.conversation_id)?,
+            ids::message_id("message_id", &p.message_id)?,
         );
         let summary = state.app.conversations.mark_read(&me, id, message).await?;
         Ok(json!({ "conversation": ConversationView::from(&summary) }))
@@ -237,7 +218,7 @@ async fn typing(
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
-        let id = conversation_id(&p.conversation_id)?;
+        let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         if !p.typing {
             if state.typing.stopped(me.id, id, None) {
                 state.app.conversations.typing(me.id, id, false).await?;

@@ -390,3 +390,29 @@ async fn a_graceful_shutdown_records_when_connected_users_were_last_seen() {
         "the socket's disconnect at shutdown was recorded ({last_seen}), not lost to a closed database"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_id_is_described_alike_over_rest_and_the_socket() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let ann = app.signed_up("ann").await;
+    let (status, rest) = crate::helpers::error_of(
+        app.get_authed("/api/conversations/not-a-uuid/messages", &ann.token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    let socket = app.socket(&ann).await;
+    let ack = socket
+        .call(
+            "send_message",
+            json!({"conversation_id": "not-a-uuid", "client_msg_id": "x", "content": "hi"}),
+        )
+        .await;
+    assert_eq!(ack["ok"], false);
+    assert_eq!(
+        ack["error"], rest,
+        "one parser, one error shape for both edges"
+    );
+    assert_eq!(rest["field"], "conversation_id");
+    assert_eq!(rest["code"], "invalid_id");
+}
