@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use socketioxide::SocketIo;
 use socketioxide::operators::BroadcastOperators;
+use socketioxide::{BroadcastError, SocketError, SocketIo};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::connect::SigningKeyId;
@@ -111,7 +111,7 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
     }
     let (name, payload) = render(&envelope.event, typing_ms);
     if let Err(e) = io.clone().to(rooms.clone()).emit(name, &payload).await {
-        tracing::warn!(event = name, error = %e, "could not deliver an event to some sockets");
+        report_undelivered(name, &e);
     }
     if matches!(envelope.event, Event::SessionsRevoked { .. }) {
         // The token they connected with no longer works: the socket must not outlive it.
@@ -141,4 +141,17 @@ async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Even
         sockets = closed,
         "closed the sockets of a retired signing key"
     );
+}
+
+/// A socket that closed while an event was on its way (a tab closed, the daemon stopping) is
+/// routine: the event is stored and the client catches up through history. A full queue is
+/// not: that socket is not reading, and misses live events.
+fn report_undelivered(event: &str, error: &BroadcastError) {
+    let all_closed = matches!(error, BroadcastError::Socket(errors)
+        if errors.iter().all(|e| matches!(e, SocketError::Closed)));
+    if all_closed {
+        tracing::debug!(event, error = %error, "an event met sockets that had just closed");
+    } else {
+        tracing::warn!(event, error = %error, "could not deliver an event to some sockets");
+    }
 }

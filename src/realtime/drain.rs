@@ -20,6 +20,9 @@ pub struct Drain {
     in_flight: AtomicUsize,
     /// Authenticated sockets whose disconnect handling has not finished.
     sockets: AtomicUsize,
+    /// Requests refused since shutdown began: while they keep coming, clients are still
+    /// sending, and closing now would leave what is on the wire unanswered.
+    refused: AtomicUsize,
     idle: Notify,
 }
 
@@ -41,6 +44,7 @@ impl Drain {
         let guard = InFlight(self.clone());
         // Checked after counting, so `finish` cannot miss a request that got past this check.
         if self.draining.load(Ordering::Acquire) {
+            self.refused.fetch_add(1, Ordering::AcqRel);
             return None;
         }
         Some(guard)
@@ -51,6 +55,20 @@ impl Drain {
     pub async fn finish(&self, deadline: Instant) -> bool {
         self.draining.store(true, Ordering::Release);
         self.until_zero(&self.in_flight, deadline).await
+    }
+
+    /// After [`finish`](Self::finish): waits until no request has been refused for `quiet`
+    /// (bounded by `deadline`), so that what clients sent before they saw the refusals is
+    /// answered too, not cut off by closing the sockets.
+    pub async fn quiet_for(&self, quiet: std::time::Duration, deadline: Instant) {
+        loop {
+            let seen = self.refused.load(Ordering::Acquire);
+            let until = (Instant::now() + quiet).min(deadline);
+            tokio::time::sleep_until(until).await;
+            if self.refused.load(Ordering::Acquire) == seen || until >= deadline {
+                return;
+            }
+        }
     }
 
     /// Waits until `counter` is zero; `false` if it was not by `deadline`.
@@ -133,6 +151,30 @@ mod tests {
         assert!(!waiting.is_finished(), "one disconnect still being handled");
         drain.socket_done();
         assert!(waiting.await.unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn quiet_for_waits_while_refusals_keep_coming() {
+        let drain = Arc::new(Drain::default());
+        let start = Instant::now();
+        assert!(drain.finish(start + Duration::from_secs(10)).await);
+        let refusing = tokio::spawn({
+            let drain = drain.clone();
+            async move {
+                for _ in 0..5 {
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    assert!(drain.enter().is_none());
+                }
+            }
+        });
+        drain
+            .quiet_for(Duration::from_millis(50), start + Duration::from_secs(10))
+            .await;
+        refusing.await.unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_millis(150 + 50),
+            "waited for the refusals to stop, then for the quiet period"
+        );
     }
 
     #[tokio::test(start_paused = true)]

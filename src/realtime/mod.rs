@@ -53,6 +53,9 @@ pub struct Realtime {
     state: RealtimeState,
 }
 
+/// At shutdown, how long no request may have arrived before the sockets are closed.
+const QUIET_BEFORE_CLOSE: Duration = Duration::from_millis(50);
+
 /// Departures recorded concurrently at shutdown (each a few database statements).
 const DEPARTURES_AT_ONCE: usize = 16;
 
@@ -67,6 +70,7 @@ impl Realtime {
                 "socket requests still running after server.shutdown_grace_ms; closing the sockets anyway"
             );
         }
+        self.drain.quiet_for(QUIET_BEFORE_CLOSE, deadline).await;
         let sockets = self.io.sockets();
         self.io.close().await;
         // Closing the server's transports runs no disconnect handler (socketioxide forgets its
