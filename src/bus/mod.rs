@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use crate::domain::{ConversationId, Message, MessageId, UserId};
+use crate::domain::{ConversationId, FriendshipStatus, Message, MessageId, UserId};
 
 /// Something that happened, for a known set of users.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub enum Event {
     /// conversation (`conversation_updated`); clients re-read it.
     ConversationUpdated {
         conversation_id: ConversationId,
-        reason: &'static str,
+        reason: ConversationChange,
     },
     /// `user` stopped being able to see a conversation (removed from the group, group deleted).
     ConversationRemoved { conversation_id: ConversationId },
@@ -45,7 +45,7 @@ pub enum Event {
     FriendshipUpdated {
         user_id: UserId,
         other_id: UserId,
-        status: Option<&'static str>,
+        status: Option<FriendshipStatus>,
     },
     /// `user` is or stopped typing (`typing`).
     Typing {
@@ -55,7 +55,7 @@ pub enum Event {
     },
     /// Every token of the recipients stopped working (account disabled, deleted, logged out by
     /// an administrator, password reset): their sockets are told why and closed.
-    SessionsRevoked { reason: &'static str },
+    SessionsRevoked { reason: RevocationReason },
     /// Tokens signed by `kid` stopped verifying: every socket that authenticated with one is told
     /// and closed, whoever its user (the envelope has no recipients).
     KeyRetired { kid: String },
@@ -65,6 +65,60 @@ pub enum Event {
         online: bool,
         last_seen: Option<chrono::DateTime<chrono::Utc>>,
     },
+}
+
+/// What changed about a conversation (`conversation_updated`'s `reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationChange {
+    Created,
+    Flags,
+    GroupUpdated,
+    MemberAdded,
+    MemberRemoved,
+    MemberLeft,
+    RolesChanged,
+}
+
+impl ConversationChange {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationChange::Created => "created",
+            ConversationChange::Flags => "flags",
+            ConversationChange::GroupUpdated => "group_updated",
+            ConversationChange::MemberAdded => "member_added",
+            ConversationChange::MemberRemoved => "member_removed",
+            ConversationChange::MemberLeft => "member_left",
+            ConversationChange::RolesChanged => "roles_changed",
+        }
+    }
+}
+
+/// Why every token of a user stopped working (`session_revoked`'s `reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationReason {
+    AccountDisabled,
+    AccountDeleted,
+    LoggedOut,
+    /// An administrator set a new password.
+    PasswordReset,
+    /// The user changed their own password.
+    PasswordChanged,
+    SigningKeyRetired,
+}
+
+impl RevocationReason {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationReason::AccountDisabled => "account_disabled",
+            RevocationReason::AccountDeleted => "account_deleted",
+            RevocationReason::LoggedOut => "logged_out",
+            RevocationReason::PasswordReset => "password_reset",
+            RevocationReason::PasswordChanged => "password_changed",
+            RevocationReason::SigningKeyRetired => "signing_key_retired",
+        }
+    }
 }
 
 /// Publishes events to every node's real-time edge.

@@ -11,7 +11,8 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::connect::SigningKeyId;
 use super::{conversation_room, user_room};
-use crate::bus::{Envelope, Event};
+use crate::bus::{Envelope, Event, RevocationReason};
+use crate::domain::FriendshipStatus;
 use crate::wire::MessageView;
 
 /// Delivers until the bus closes.
@@ -56,7 +57,7 @@ fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
             reason,
         } => (
             "conversation_updated",
-            json!({ "conversation_id": conversation_id.to_string(), "reason": reason }),
+            json!({ "conversation_id": conversation_id.to_string(), "reason": reason.as_str() }),
         ),
         Event::ConversationRemoved { conversation_id } => (
             "conversation_updated",
@@ -66,7 +67,7 @@ fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
             other_id, status, ..
         } => (
             "friendship_updated",
-            json!({ "user_id": other_id.0, "status": status }),
+            json!({ "user_id": other_id.0, "status": status.map(FriendshipStatus::as_str) }),
         ),
         Event::Typing {
             conversation_id,
@@ -77,10 +78,12 @@ fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
             json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing,
                     "expires_in_ms": if *typing { typing_ms } else { 0 } }),
         ),
-        Event::SessionsRevoked { reason } => ("session_revoked", json!({ "reason": reason })),
+        Event::SessionsRevoked { reason } => {
+            ("session_revoked", json!({ "reason": reason.as_str() }))
+        }
         Event::KeyRetired { .. } => (
             "session_revoked",
-            json!({ "reason": "signing_key_retired" }),
+            json!({ "reason": RevocationReason::SigningKeyRetired.as_str() }),
         ),
         Event::Presence {
             user_id,

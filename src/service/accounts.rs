@@ -7,7 +7,7 @@ use super::login_throttle::{Account, LoginThrottle};
 use super::passwords::{Passwords, Verdict};
 use super::tokens::{IssuedToken, Tokens};
 use super::{ServiceError, TokenRejection};
-use crate::bus::{Envelope, Event, EventBus};
+use crate::bus::{Envelope, Event, EventBus, RevocationReason};
 use crate::domain::{
     DisplayName, Email, FieldError, NewUser, Password, PhoneNumber, PictureUrl, ProfileUpdate,
     StatusText, User, UserId, Username,
@@ -75,7 +75,7 @@ impl AccountService {
 
     /// Ends every live session of `user` on every node: their tokens no longer verify, so their
     /// sockets (which checked a token only when they connected) are told why and closed.
-    pub fn end_sessions(&self, user: UserId, reason: &'static str) {
+    pub fn end_sessions(&self, user: UserId, reason: RevocationReason) {
         self.bus.publish(Envelope {
             recipients: vec![user],
             event: Event::SessionsRevoked { reason },
@@ -314,7 +314,7 @@ impl AccountService {
             updated = self.users.set_password_hash(user.id, &hash, true).await?;
             tracing::info!(user_id = %user.id, "password changed; earlier tokens revoked");
             // The socket that asked included: the client logs in again with the new password.
-            self.end_sessions(user.id, "password_changed");
+            self.end_sessions(user.id, RevocationReason::PasswordChanged);
         }
         Ok(updated)
     }
@@ -338,7 +338,7 @@ impl AccountService {
         let hash = self.passwords.hash(&password).await?;
         let user = self.users.set_password_hash(id, &hash, true).await?;
         tracing::info!(user_id = %id, "password reset by an administrator; earlier tokens revoked");
-        self.end_sessions(id, "password_reset");
+        self.end_sessions(id, RevocationReason::PasswordReset);
         Ok(user)
     }
 

@@ -11,7 +11,7 @@ use super::accounts::{AccountService, Registration};
 use super::groups::{GroupDraft, GroupService};
 use super::presence::PresenceService;
 use super::tokens::generate_key;
-use crate::bus::{Envelope, Event, EventBus};
+use crate::bus::{Envelope, Event, EventBus, RevocationReason};
 use crate::domain::{Group, GroupMember, GroupRole, SigningKey, SigningKeyState, User, UserId};
 use crate::store::admin::{AccountFilter, AdminStore, Tombstone};
 use crate::store::chat::GroupStore;
@@ -112,7 +112,7 @@ impl AdminService {
     }
 
     /// Tells the user's sockets on every node to close: their token no longer works.
-    async fn end_sessions(&self, user: User, reason: &'static str) -> Revoked {
+    async fn end_sessions(&self, user: User, reason: RevocationReason) -> Revoked {
         let before = self.deps.presence.sockets_of(user.id);
         self.deps.accounts.end_sessions(user.id, reason);
         let sockets = self.closed_since(user.id, before).await;
@@ -135,7 +135,9 @@ impl AdminService {
     pub async fn disable(&self, key: &str) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
         let user = self.deps.accounts.set_disabled(user.id, true).await?;
-        Ok(self.end_sessions(user, "account_disabled").await)
+        Ok(self
+            .end_sessions(user, RevocationReason::AccountDisabled)
+            .await)
     }
 
     pub async fn enable(&self, key: &str) -> Result<User, ServiceError> {
@@ -147,7 +149,7 @@ impl AdminService {
         let user = self.find_user(key).await?;
         let user = self.deps.admin.revoke_tokens(user.id).await?;
         tracing::info!(user_id = %user.id, "sessions revoked by an administrator");
-        Ok(self.end_sessions(user, "logged_out").await)
+        Ok(self.end_sessions(user, RevocationReason::LoggedOut).await)
     }
 
     pub async fn set_password(&self, key: &str, password: String) -> Result<Revoked, ServiceError> {
@@ -172,7 +174,9 @@ impl AdminService {
             .delete_account(user.id, &Tombstone::for_user(user.id))
             .await?;
         tracing::info!(user_id = %user.id, username = %user.username, "account deleted by an administrator");
-        let mut revoked = self.end_sessions(deleted, "account_deleted").await;
+        let mut revoked = self
+            .end_sessions(deleted, RevocationReason::AccountDeleted)
+            .await;
         revoked.user.username = user.username;
         Ok(revoked)
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::ServiceError;
 use super::conversations::ConversationService;
-use crate::bus::{Envelope, Event, EventBus};
+use crate::bus::{ConversationChange, Envelope, Event, EventBus};
 use crate::domain::{DisplayName, Group, GroupMember, GroupRole, PictureUrl, User, UserId};
 use crate::store::UserStore;
 use crate::store::chat::{GroupStore, NewGroup};
@@ -69,7 +69,7 @@ impl GroupService {
         }
     }
 
-    async fn tell(&self, group: &Group, reason: &'static str) -> Result<(), ServiceError> {
+    async fn tell(&self, group: &Group, reason: ConversationChange) -> Result<(), ServiceError> {
         let recipients = self
             .conversations
             .participants(group.conversation_id)
@@ -156,7 +156,7 @@ impl GroupService {
                 None,
             )
             .await?;
-        self.tell(&group, "created").await?;
+        self.tell(&group, ConversationChange::Created).await?;
         Ok(group)
     }
 
@@ -198,7 +198,8 @@ impl GroupService {
                 .post_system(group.conversation_id, me.id, text, "group_renamed", None)
                 .await?;
         }
-        self.tell(&updated, "group_updated").await?;
+        self.tell(&updated, ConversationChange::GroupUpdated)
+            .await?;
         Ok(updated)
     }
 
@@ -238,7 +239,7 @@ impl GroupService {
                 Some(user),
             )
             .await?;
-        self.tell(&group, "member_added").await?;
+        self.tell(&group, ConversationChange::MemberAdded).await?;
         Ok(added)
     }
 
@@ -283,7 +284,7 @@ impl GroupService {
                 Some(user),
             )
             .await?;
-        self.tell(&group, "member_removed").await
+        self.tell(&group, ConversationChange::MemberRemoved).await
     }
 
     /// Changes a member's role (owner only). Making someone owner transfers ownership: the
@@ -311,7 +312,7 @@ impl GroupService {
         if role == GroupRole::Owner {
             self.groups.set_role(id, me.id, GroupRole::Admin).await?;
         }
-        self.tell(&group, "roles_changed").await?;
+        self.tell(&group, ConversationChange::RolesChanged).await?;
         Ok(changed)
     }
 
@@ -357,7 +358,7 @@ impl GroupService {
                 Some(me.id),
             )
             .await?;
-        self.tell(&group, "member_left").await
+        self.tell(&group, ConversationChange::MemberLeft).await
     }
 
     /// Deletes a group and its conversation (owner only).

@@ -81,7 +81,6 @@ impl SocialService {
     }
 
     fn announce(&self, me: UserId, other: UserId, status: Option<FriendshipStatus>) {
-        let status = status.map(FriendshipStatus::as_str);
         self.bus.publish(Envelope {
             recipients: vec![me],
             event: Event::FriendshipUpdated {

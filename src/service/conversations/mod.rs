@@ -15,7 +15,7 @@ use super::ServiceError;
 use super::audience::{Audience, AudienceCache};
 use super::social::relation;
 use super::stats::MessageStats;
-use crate::bus::{Envelope, Event, EventBus};
+use crate::bus::{ConversationChange, Envelope, Event, EventBus};
 use crate::domain::{
     ConversationFlags, ConversationId, ConversationKind, ConversationSummary, MessageId, User,
     UserId,
@@ -171,7 +171,7 @@ impl ConversationService {
                 recipients: vec![me.id, other],
                 event: Event::ConversationUpdated {
                     conversation_id: id,
-                    reason: "created",
+                    reason: ConversationChange::Created,
                 },
             });
         }
@@ -229,7 +229,7 @@ impl ConversationService {
             recipients: vec![me.id],
             event: Event::ConversationUpdated {
                 conversation_id: id,
-                reason: "flags",
+                reason: ConversationChange::Flags,
             },
         });
         self.summary(me, id).await
