@@ -21,6 +21,7 @@ mod realtime;
 mod realtime_limits;
 mod reload;
 mod shutdown;
+mod store_suite;
 mod throttling;
 mod tokens;
 mod web;
