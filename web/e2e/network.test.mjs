@@ -92,7 +92,11 @@ describe("a network cut with 150 missed messages", { timeout: 150_000 }, () => {
       await scrollerOf(page).evaluate((el) => (el.scrollTop = el.scrollHeight));
       return (await confirmed.count()) === 1;
     }, { what: "offline-2 confirmed at the bottom of the list", timeout: RESEND_TIMEOUT });
-    await rowWithText(page, `b-${MISSED}`).waitFor();
+    // The catch-up's last page may land after that: keep looking at the bottom until it is there.
+    await waitUntil(async () => {
+      await scrollerOf(page).evaluate((el) => (el.scrollTop = el.scrollHeight));
+      return (await rowWithText(page, `b-${MISSED}`).count()) === 1;
+    }, { what: `b-${MISSED} at the bottom of the list`, timeout: RESEND_TIMEOUT });
     await assertNoDuplicateRows(page, "ann");
     // 150 missed at 100 per page: read forward in (at least) two after= pages.
     assert(catchUpRequests.length >= 2, `caught up with after= pages (${catchUpRequests.length} requests)`);
