@@ -301,7 +301,7 @@ async fn connections_beyond_max_connections_wait_for_a_free_slot() {
 
 #[tokio::test]
 async fn reaching_a_connection_limit_is_logged_naming_the_setting() {
-    use crate::daemon::{daemon, terminate, wait_for_listening, wait_with_timeout};
+    use crate::process::{daemon, terminate, wait_for_listening, wait_with_timeout};
     let dir = tempfile::tempdir().unwrap();
     let mut child = daemon(dir.path())
         .env("OMEGACHAT_SERVER__LISTEN", "127.0.0.1:0")

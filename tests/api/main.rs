@@ -4,6 +4,7 @@
 mod helpers;
 mod man_pages;
 mod node_client;
+mod process;
 mod protocol_suites;
 mod python_client;
 mod socket_client;

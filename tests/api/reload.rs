@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::daemon::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
+use crate::process::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
 
 /// `POST path` on the admin socket; the status code.
 async fn admin_post(socket: &std::path::Path, path: &str) -> u16 {

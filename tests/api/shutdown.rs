@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::daemon::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
+use crate::process::{account, daemon, post, terminate, wait_for_listening, wait_with_timeout};
 use crate::socket_client::SocketClient;
 
 struct KillOnDrop(u32);
