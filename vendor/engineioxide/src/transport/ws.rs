@@ -18,7 +18,7 @@ use tokio_tungstenite::{
     tungstenite::{
         self, Message,
         handshake::derive_accept_key,
-        error::CapacityError,
+        error::{CapacityError, ProtocolError},
         protocol::{CloseFrame, Role, WebSocketConfig, frame::coding::CloseCode},
     },
 };
@@ -434,6 +434,12 @@ fn owed_close_frame(err: &Error) -> Option<CloseFrame> {
             Some(budget) => (CloseCode::Size, budget.to_string()),
             None => return None,
         },
+        // A peer that vanished (or already closed) is owed nothing: there is no one to read it.
+        tungstenite::Error::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::SendAfterClosing
+            | ProtocolError::ReceivedAfterClosing,
+        ) => return None,
         tungstenite::Error::Protocol(e) => (CloseCode::Protocol, e.to_string()),
         tungstenite::Error::Utf8(_) => (
             CloseCode::Invalid,
