@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, broadcast, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -126,53 +126,44 @@ impl AcceptLoop {
     async fn permits(
         &self,
         warned_at: &mut Option<Instant>,
-    ) -> Option<(
-        tokio::sync::OwnedSemaphorePermit,
-        tokio::sync::OwnedSemaphorePermit,
-    )> {
-        let connection = match self.connections.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                self.warn_limit(
-                    warned_at,
-                    "server.max_connections",
-                    self.limits.max_connections,
-                );
-                self.connections.clone().acquire_owned().await.ok()?
-            }
-        };
-        let unauthenticated = match self.unauthenticated.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                self.warn_limit(
-                    warned_at,
-                    "server.max_unauthenticated_connections",
-                    self.limits.max_unauthenticated_connections,
-                );
-                self.unauthenticated.clone().acquire_owned().await.ok()?
-            }
-        };
+    ) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let connection = Self::slot(
+            &self.connections,
+            warned_at,
+            "server.max_connections",
+            self.limits.max_connections,
+        )
+        .await?;
+        let unauthenticated = Self::slot(
+            &self.unauthenticated,
+            warned_at,
+            "server.max_unauthenticated_connections",
+            self.limits.max_unauthenticated_connections,
+        )
+        .await?;
         Some((connection, unauthenticated))
     }
 
-    fn warn_limit(&self, warned_at: &mut Option<Instant>, key: &str, limit: usize) {
-        let now = Instant::now();
-        if warned_at.is_some_and(|at| now - at < LIMIT_WARNING_INTERVAL) {
-            return;
+    /// A permit of `slots`, at once or after a warning naming `key`.
+    async fn slot(
+        slots: &Arc<Semaphore>,
+        warned_at: &mut Option<Instant>,
+        key: &str,
+        limit: usize,
+    ) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = slots.clone().try_acquire_owned() {
+            return Some(permit);
         }
-        *warned_at = Some(now);
-        tracing::warn!(
-            limit,
-            "connection limit reached ({key} = {limit}): new connections wait in the listen backlog until others close; raise {key} if this is legitimate load"
-        );
+        warn_limit(warned_at, key, limit);
+        slots.clone().acquire_owned().await.ok()
     }
 
     fn spawn_connection(
         &self,
         stream: tokio::net::TcpStream,
         peer: SocketAddr,
-        connection: tokio::sync::OwnedSemaphorePermit,
-        unauthenticated: tokio::sync::OwnedSemaphorePermit,
+        connection: OwnedSemaphorePermit,
+        unauthenticated: OwnedSemaphorePermit,
     ) {
         // Without it a small write that follows an unacknowledged one waits for the peer's
         // delayed ACK (up to 40 ms on Linux): every socket ack and event is such a write.
@@ -191,4 +182,16 @@ impl AcceptLoop {
         };
         tokio::spawn(task.serve());
     }
+}
+
+fn warn_limit(warned_at: &mut Option<Instant>, key: &str, limit: usize) {
+    let now = Instant::now();
+    if warned_at.is_some_and(|at| now - at < LIMIT_WARNING_INTERVAL) {
+        return;
+    }
+    *warned_at = Some(now);
+    tracing::warn!(
+        limit,
+        "connection limit reached ({key} = {limit}): new connections wait in the listen backlog until others close; raise {key} if this is legitimate load"
+    );
 }

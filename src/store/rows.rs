@@ -1,6 +1,6 @@
 //! Row shapes shared by the SQL engines; they never leave the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -336,4 +336,38 @@ impl From<AuditRow> for super::admin::AuditRecord {
             outcome: row.outcome,
         }
     }
+}
+
+/// The newest message of each conversation the statement's `uc` rows select: fetched for a whole
+/// list in one statement, not one per conversation (engine-neutral SQL; callers add the WHERE).
+pub(super) const LAST_MESSAGES_SELECT: &str = "SELECT m.* FROM user_conversations uc
+  JOIN conversations c ON c.conversation_id = uc.conversation_id
+  JOIN messages m ON m.conversation_id = c.conversation_id AND m.message_id = c.last_message_id";
+
+/// Pairs each summary row with its conversation's newest message (from [`LAST_MESSAGES_SELECT`]).
+pub(super) fn with_last_messages(
+    rows: Vec<SummaryRow>,
+    last: Vec<MessageRow>,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut last: HashMap<(ConversationId, MessageId), Message> = last
+        .into_iter()
+        .map(|row| Message::try_from(row).map(|m| ((m.conversation_id, m.message_id), m)))
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|row| {
+            let message = row.last_message_ref().and_then(|key| last.remove(&key));
+            row.into_summary(message)
+        })
+        .collect()
+}
+
+/// A new group's first memberships: the owner, then each other member once.
+pub(super) fn founding_members(owner: UserId, members: &[UserId]) -> Vec<(UserId, GroupRole)> {
+    let mut joined = vec![(owner, GroupRole::Owner)];
+    for member in members {
+        if !joined.iter().any(|(user, _)| user == member) {
+            joined.push((*member, GroupRole::Member));
+        }
+    }
+    joined
 }

@@ -1,18 +1,17 @@
 //! Conversations and each participant's view of them in PostgreSQL (`PgChatStore`).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use chrono::Utc;
 
 use super::chat::PgChatStore;
 use crate::domain::{
-    Conversation, ConversationFlags, ConversationId, ConversationSummary, Message, MessageId,
-    UserId,
+    Conversation, ConversationFlags, ConversationId, ConversationSummary, MessageId, UserId,
 };
 use crate::store::StoreError;
 use crate::store::chat::ConversationStore;
-use crate::store::rows::{ConversationRow, MessageRow, SummaryRow};
+use crate::store::rows::{
+    ConversationRow, LAST_MESSAGES_SELECT, MessageRow, SummaryRow, with_last_messages,
+};
 
 /// Columns of a conversation summary; unread counts stop at 1000 so one query stays cheap.
 const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.archived, uc.pinned,
@@ -24,29 +23,6 @@ const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.
                               WHERE m.conversation_id = c.conversation_id AND m.message_ts > uc.last_read_message_ts
                                 AND m.sender_id <> uc.user_id AND NOT m.deleted LIMIT 1000) AS unread) AS unread_count
   FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id";
-
-/// The newest message of each conversation the statement's `uc` rows select: fetched for a whole
-/// list in one statement, not one per conversation.
-const LAST_MESSAGES_SELECT: &str = "SELECT m.* FROM user_conversations uc
-  JOIN conversations c ON c.conversation_id = uc.conversation_id
-  JOIN messages m ON m.conversation_id = c.conversation_id AND m.message_id = c.last_message_id";
-
-/// Pairs each summary row with its conversation's newest message (from [`LAST_MESSAGES_SELECT`]).
-fn with_last_messages(
-    rows: Vec<SummaryRow>,
-    last: Vec<MessageRow>,
-) -> Result<Vec<ConversationSummary>, StoreError> {
-    let mut last: HashMap<(ConversationId, MessageId), Message> = last
-        .into_iter()
-        .map(|row| Message::try_from(row).map(|m| ((m.conversation_id, m.message_id), m)))
-        .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|row| {
-            let message = row.last_message_ref().and_then(|key| last.remove(&key));
-            row.into_summary(message)
-        })
-        .collect()
-}
 
 #[async_trait]
 impl ConversationStore for PgChatStore {

@@ -7,7 +7,7 @@ use super::chat::PgChatStore;
 use crate::domain::{ConversationId, Group, GroupMember, GroupRole, UserId};
 use crate::store::StoreError;
 use crate::store::chat::{GroupStore, NewGroup};
-use crate::store::rows::{GroupRow, MemberRow};
+use crate::store::rows::{GroupRow, MemberRow, founding_members};
 
 #[async_trait]
 impl GroupStore for PgChatStore {
@@ -44,17 +44,11 @@ impl GroupStore for PgChatStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let mut joined = vec![(owner, "owner")];
-        for member in members {
-            if !joined.iter().any(|(user, _)| user == member) {
-                joined.push((*member, "member"));
-            }
-        }
-        for (user, role) in joined {
+        for (user, role) in founding_members(owner, members) {
             sqlx::query("INSERT INTO user_groups (user_id, group_id, role, joined_at) VALUES ($1, $2, $3, $4)")
                 .bind(user.0)
                 .bind(row.id())
-                .bind(role)
+                .bind(role.as_str())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
