@@ -170,18 +170,22 @@ async fn probes_unknown_routes_and_request_ids_answer_as_documented() {
     );
 }
 
-/// Sends a login request's head and half its body, leaving it in flight.
+/// Sends a login request's head and part of its body, leaving it in flight. The head asks for
+/// `100 Continue`, which the server sends when the handler starts reading the body: once it has
+/// arrived the request is in flight, not a connection that might still be idle.
 async fn half_sent_login(addr: &str) -> (TcpStream, String) {
     let body = r#"{"login":"nobody","password":"whatever-pass"}"#.to_owned();
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
+    let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut got = vec![0u8; interim.len()];
+    stream.read_exact(&mut got).await.unwrap();
+    assert_eq!(got, interim, "{}", String::from_utf8_lossy(&got));
     stream.write_all(&body.as_bytes()[..10]).await.unwrap();
-    // Give the server a moment to read the head so the request is in flight, not a fresh connection.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     (stream, body[10..].to_owned())
 }
 
