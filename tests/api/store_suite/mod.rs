@@ -10,6 +10,7 @@
 //! Stories within a concern share one database, so each uses its own names. The daemon-level
 //! stories elsewhere in `tests/api` stay: they check what the services make of these answers.
 
+mod administration;
 mod conversations;
 mod counters;
 mod friendships;
@@ -38,6 +39,7 @@ on_every_engine!(
     conversation_store,
     message_store,
     message_history,
+    administration_stores,
 );
 
 async fn user_store(engine: Engine) {
@@ -47,7 +49,7 @@ async fn user_store(engine: Engine) {
 
 async fn key_store(engine: Engine) {
     let db = open(engine).await;
-    keys::suite(db.stores.keys.as_ref(), db.stores.admin.as_ref()).await;
+    keys::suite(db.stores.keys.as_ref()).await;
 }
 
 async fn friendship_store(engine: Engine) {
@@ -99,6 +101,21 @@ async fn message_history(engine: Engine) {
         s.conversations.as_ref(),
         s.messages.as_ref(),
     )
+    .await;
+}
+
+async fn administration_stores(engine: Engine) {
+    let db = open(engine).await;
+    let s = &db.stores;
+    administration::suite(administration::Administration {
+        users: s.users.as_ref(),
+        keys: s.keys.as_ref(),
+        grants: s.grants.as_ref(),
+        audit: s.audit.as_ref(),
+        accounts: s.account_admin.as_ref(),
+        friendships: s.friendships.as_ref(),
+        groups: s.groups.as_ref(),
+    })
     .await;
 }
 
