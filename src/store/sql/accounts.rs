@@ -11,6 +11,9 @@ use crate::domain::{User, UserId};
 use crate::store::accounts::{AccountAdminStore, AccountFilter, Tombstone};
 use crate::store::{Page, StoreError, like_prefix};
 
+/// Forgets the grants of user `$1`: their tokens no longer count as live sessions.
+const FORGET_GRANTS: &str = "DELETE FROM token_grants WHERE user_id = $1";
+
 #[async_trait]
 impl<DB: SqlEngine> AccountAdminStore for SqlStore<DB> {
     /// Accounts (enabled and disabled, not deleted) ordered by username, after `cursor`.
@@ -40,10 +43,7 @@ impl<DB: SqlEngine> AccountAdminStore for SqlStore<DB> {
     /// Invalidates every token of the account and forgets its grants.
     async fn revoke_tokens(&self, id: UserId) -> Result<User, StoreError> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
-        query("DELETE FROM token_grants WHERE user_id = $1")
-            .bind(id.0)
-            .execute(&mut tx)
-            .await?;
+        query(FORGET_GRANTS).bind(id.0).execute(&mut tx).await?;
         let row: UserRow = query(
             "UPDATE users SET token_version = token_version + 1, updated_at = $2
              WHERE id = $1 RETURNING *",
@@ -61,7 +61,7 @@ impl<DB: SqlEngine> AccountAdminStore for SqlStore<DB> {
         let now = Utc::now();
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         for statement in [
-            "DELETE FROM token_grants WHERE user_id = $1",
+            FORGET_GRANTS,
             "DELETE FROM friendships WHERE requester_id = $1 OR addressee_id = $1",
         ] {
             query(statement).bind(id.0).execute(&mut tx).await?;

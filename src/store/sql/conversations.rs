@@ -26,6 +26,9 @@ const SUMMARY_SELECT: &str = "SELECT c.*, uc.last_read_message_id, uc.muted, uc.
                                 AND m.sender_id <> uc.user_id AND NOT m.deleted LIMIT 1000) AS unread) AS unread_count
   FROM user_conversations uc JOIN conversations c ON c.conversation_id = uc.conversation_id";
 
+/// The conversation `$1`.
+const CONVERSATION_BY_ID: &str = "SELECT * FROM conversations WHERE conversation_id = $1";
+
 #[async_trait]
 impl<DB: SqlEngine> ConversationStore for SqlStore<DB> {
     /// The direct conversation `id` of `a` and `b`, created with both as participants if new.
@@ -55,7 +58,7 @@ impl<DB: SqlEngine> ConversationStore for SqlStore<DB> {
             .execute(&mut tx)
             .await?;
         }
-        let row: ConversationRow = query("SELECT * FROM conversations WHERE conversation_id = $1")
+        let row: ConversationRow = query(CONVERSATION_BY_ID)
             .bind(id.to_string())
             .fetch_one(&mut tx)
             .await?;
@@ -65,11 +68,10 @@ impl<DB: SqlEngine> ConversationStore for SqlStore<DB> {
 
     /// The conversation with this id.
     async fn get(&self, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
-        let row: Option<ConversationRow> =
-            query("SELECT * FROM conversations WHERE conversation_id = $1")
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<ConversationRow> = query(CONVERSATION_BY_ID)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(Conversation::try_from).transpose()
     }
 
