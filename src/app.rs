@@ -133,7 +133,7 @@ impl Core {
 async fn build_serving(config: &Config, stores: Stores) -> Result<Serving, StartupError> {
     let passwords =
         Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
-    let tokens = Tokens::new(stores.keys.clone(), stores.admin.clone(), &config.auth).await?;
+    let tokens = Tokens::new(stores.keys.clone(), stores.grants.clone(), &config.auth).await?;
     let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
     let throttle = LoginThrottle::new(counters.clone(), &config.auth);
     let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
@@ -183,7 +183,8 @@ async fn build_serving(config: &Config, stores: Stores) -> Result<Serving, Start
         accounts: accounts.clone(),
         users: stores.users.clone(),
         keys: stores.keys.clone(),
-        admin: stores.admin.clone(),
+        grants: stores.grants.clone(),
+        account_admin: stores.account_admin.clone(),
         groups: groups.clone(),
         group_store: stores.groups.clone(),
         presence: presence.clone(),

@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::AdminState;
 use super::peer::{Peer, user_name};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::store::admin::AuditRecord;
+use crate::store::audit::AuditRecord;
 
 /// Checks the peer, runs the request, and writes the audit record of anything but a read.
 pub async fn guard(
@@ -73,7 +73,7 @@ async fn record(state: &AdminState, peer: &Peer, action: String, (status, outcom
         status,
         outcome,
     };
-    if let Err(e) = serving.stores.admin.record_audit(&entry).await {
+    if let Err(e) = serving.stores.audit.record_audit(&entry).await {
         tracing::error!(error = %e, "cannot write the admin audit record");
     }
 }

@@ -181,7 +181,7 @@ pub async fn audit(
     let serving = state.serving()?;
     let records = serving
         .stores
-        .admin
+        .audit
         .recent_audit(limit)
         .await
         .map_err(store_error)?;

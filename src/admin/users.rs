@@ -11,7 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::service::Registration;
 use crate::service::admin::Revoked;
-use crate::store::admin::AccountFilter;
+use crate::store::accounts::AccountFilter;
 
 pub fn view(user: &User) -> AdminUser {
     AdminUser {

@@ -13,9 +13,9 @@ use super::presence::PresenceService;
 use super::tokens::generate_key;
 use crate::bus::{Envelope, Event, EventBus, RevocationReason};
 use crate::domain::{Group, GroupMember, GroupRole, SigningKey, SigningKeyState, User, UserId};
-use crate::store::admin::{AccountFilter, AdminStore, Tombstone};
+use crate::store::accounts::{AccountAdminStore, AccountFilter, Tombstone};
 use crate::store::chat::GroupStore;
-use crate::store::{KeyStore, Page, UserStore};
+use crate::store::{GrantStore, KeyStore, Page, UserStore};
 
 /// Largest page of an admin listing.
 pub const MAX_LIST_LIMIT: u32 = 500;
@@ -52,7 +52,8 @@ pub struct AdminDeps {
     pub accounts: Arc<AccountService>,
     pub users: Arc<dyn UserStore>,
     pub keys: Arc<dyn KeyStore>,
-    pub admin: Arc<dyn AdminStore>,
+    pub grants: Arc<dyn GrantStore>,
+    pub account_admin: Arc<dyn AccountAdminStore>,
     pub groups: Arc<GroupService>,
     pub group_store: Arc<dyn GroupStore>,
     pub presence: Arc<PresenceService>,
@@ -106,7 +107,7 @@ impl AdminService {
         let limit = check_limit(limit)?;
         Ok(self
             .deps
-            .admin
+            .account_admin
             .list_accounts(&filter, limit, cursor)
             .await?)
     }
@@ -147,7 +148,7 @@ impl AdminService {
 
     pub async fn logout(&self, key: &str) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
-        let user = self.deps.admin.revoke_tokens(user.id).await?;
+        let user = self.deps.account_admin.revoke_tokens(user.id).await?;
         tracing::info!(user_id = %user.id, "sessions revoked by an administrator");
         Ok(self.end_sessions(user, RevocationReason::LoggedOut).await)
     }
@@ -170,7 +171,7 @@ impl AdminService {
         }
         let deleted = self
             .deps
-            .admin
+            .account_admin
             .delete_account(user.id, &Tombstone::for_user(user.id))
             .await?;
         tracing::info!(user_id = %user.id, username = %user.username, "account deleted by an administrator");
@@ -189,7 +190,11 @@ impl AdminService {
         cursor: Option<i64>,
     ) -> Result<(Vec<(Group, Vec<(GroupMember, String)>)>, Option<i64>), ServiceError> {
         let limit = check_limit(limit)?;
-        let (groups, next) = self.deps.admin.list_groups(prefix, limit, cursor).await?;
+        let (groups, next) = self
+            .deps
+            .group_store
+            .list_all(prefix, limit, cursor)
+            .await?;
         let mut out = Vec::with_capacity(groups.len());
         for group in groups {
             let members = self.named_members(group.id).await?;
@@ -317,7 +322,7 @@ impl AdminService {
         let keys = self.deps.keys.list().await?;
         let live: HashMap<String, u64> = self
             .deps
-            .admin
+            .grants
             .live_sessions(Utc::now())
             .await?
             .into_iter()
@@ -335,7 +340,7 @@ impl AdminService {
     pub async fn rotate_keys(&self, retire_old: bool) -> Result<KeyChangeOutcome, ServiceError> {
         let before = self.keys().await?;
         let key = generate_key();
-        let retired = self.deps.admin.rotate_keys(&key, retire_old).await?;
+        let retired = self.deps.keys.rotate_keys(&key, retire_old).await?;
         self.deps.accounts.tokens().reload().await?;
         for kid in &retired {
             self.key_retired(kid);
@@ -377,7 +382,7 @@ impl AdminService {
             }
             SigningKeyState::VerifyOnly => {}
         }
-        self.deps.admin.retire_key(kid).await?;
+        self.deps.keys.retire_key(kid).await?;
         self.deps.accounts.tokens().reload().await?;
         self.key_retired(kid);
         tracing::info!(kid, sessions = usage.live_sessions, "signing key retired");

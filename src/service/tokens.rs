@@ -19,8 +19,7 @@ use tokio::time::Instant;
 
 use super::{ServiceError, TokenRejection};
 use crate::domain::{SigningKey, SigningKeyState, User, UserId};
-use crate::store::KeyStore;
-use crate::store::admin::AdminStore;
+use crate::store::{GrantStore, KeyStore};
 
 /// The only algorithm accepted: a token naming any other (`none`, RS256 with an HMAC key…) fails.
 const ALGORITHM: Algorithm = Algorithm::HS256;
@@ -66,7 +65,7 @@ struct KeyCache {
 pub struct Tokens {
     store: Arc<dyn KeyStore>,
     /// Where each issued token is remembered, so retiring a key can say whom it logs out.
-    grants: Arc<dyn AdminStore>,
+    grants: Arc<dyn GrantStore>,
     cache: RwLock<KeyCache>,
     issuer: String,
     audience: String,
@@ -77,7 +76,7 @@ impl Tokens {
     /// Loads the keys, creating the first active key on a new database.
     pub async fn new(
         store: Arc<dyn KeyStore>,
-        grants: Arc<dyn AdminStore>,
+        grants: Arc<dyn GrantStore>,
         config: &AuthConfig,
     ) -> Result<Self, ServiceError> {
         let mut keys = store.list().await?;

@@ -60,6 +60,14 @@ pub trait GroupStore: Send + Sync {
     async fn by_conversation(&self, id: ConversationId) -> Result<Option<Group>, StoreError>;
     /// Groups `user` belongs to, by name.
     async fn list_for_user(&self, user: UserId) -> Result<Vec<Group>, StoreError>;
+    /// Every group ordered by id, after `cursor` (an id), with names starting with `prefix`
+    /// (case-insensitive); the cursor of the next page when more follow.
+    async fn list_all(
+        &self,
+        prefix: Option<&str>,
+        limit: u32,
+        cursor: Option<i64>,
+    ) -> Result<(Vec<Group>, Option<i64>), StoreError>;
     /// Writes name, description and avatar (and the conversation's copy of name and avatar).
     async fn update(&self, id: i64, group: &NewGroup) -> Result<Group, StoreError>;
     /// Deletes the group, its memberships and its conversation with every message.

@@ -11,9 +11,10 @@ use async_trait::async_trait;
 
 use omegachat_contract::{DatabaseEngine, config::DatabaseConfig};
 use sqlx::migrate::Migrator;
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
-use super::{DatabaseHealth, StoreError, Stores, postgres, sqlite};
+use super::sql::{self, SqlStore, postgres, sqlite};
+use super::{DatabaseHealth, StoreError, Stores};
 
 /// A connected database of either engine.
 #[derive(Clone)]
@@ -47,8 +48,8 @@ impl Database {
     /// Engine name for reports.
     pub fn engine(&self) -> &'static str {
         match self {
-            Database::Sqlite { .. } => "sqlite",
-            Database::Postgres { .. } => "postgres",
+            Database::Sqlite { .. } => <Sqlite as sql::SqlEngine>::NAME,
+            Database::Postgres { .. } => <Postgres as sql::SqlEngine>::NAME,
         }
     }
 
@@ -62,8 +63,8 @@ impl Database {
     /// Every migration this binary knows, applied or pending, in order.
     pub async fn migrations(&self) -> Result<Vec<MigrationState>, StoreError> {
         let applied = match self {
-            Database::Sqlite { pool, .. } => sqlite::applied_migrations(pool).await?,
-            Database::Postgres { pool } => postgres::applied_migrations(pool).await?,
+            Database::Sqlite { pool, .. } => sql::applied_migrations(pool).await?,
+            Database::Postgres { pool } => sql::applied_migrations(pool).await?,
         };
         Ok(self
             .migrator()
@@ -103,8 +104,8 @@ impl Database {
     /// The stores; only meaningful once the schema is current.
     pub fn stores(&self) -> Stores {
         match self {
-            Database::Sqlite { pool, .. } => sqlite::stores(pool.clone(), Arc::new(self.clone())),
-            Database::Postgres { pool } => postgres::stores(pool.clone(), Arc::new(self.clone())),
+            Database::Sqlite { pool, .. } => SqlStore::stores(pool.clone(), Arc::new(self.clone())),
+            Database::Postgres { pool } => SqlStore::stores(pool.clone(), Arc::new(self.clone())),
         }
     }
 
@@ -143,12 +144,8 @@ impl DatabaseHealth for Database {
     async fn ping(&self) -> Result<Duration, StoreError> {
         let started = Instant::now();
         match self {
-            Database::Sqlite { pool, .. } => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-            Database::Postgres { pool } => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
+            Database::Sqlite { pool, .. } => sql::ping(pool).await?,
+            Database::Postgres { pool } => sql::ping(pool).await?,
         }
         Ok(started.elapsed())
     }

@@ -1,17 +1,16 @@
-//! Token-signing keys: `KeyStore` (first key, listing) and the key lifecycle `AdminStore` owns
-//! (rotation, retirement). Exactly one key is active at any time.
+//! Token-signing keys: `KeyStore` (first key, listing, rotation, retirement). Exactly one key is
+//! active at any time.
 
 use omegachatd::domain::{SigningKey, SigningKeyState};
 use omegachatd::service::tokens::generate_key;
-use omegachatd::store::admin::AdminStore;
 use omegachatd::store::{KeyStore, StoreError};
 
 use super::sorted;
 
-pub async fn suite(keys: &dyn KeyStore, admin: &dyn AdminStore) {
+pub async fn suite(keys: &dyn KeyStore) {
     // Runs first: it needs a store that has never held a key.
     nodes_racing_at_first_start_store_exactly_one_key(keys).await;
-    a_rotation_keeps_old_keys_verifying_until_retired(keys, admin).await;
+    a_rotation_keeps_old_keys_verifying_until_retired(keys).await;
 }
 
 /// (kid, state), newest first, as `list` promises.
@@ -60,14 +59,11 @@ async fn nodes_racing_at_first_start_store_exactly_one_key(keys: &dyn KeyStore) 
     );
 }
 
-async fn a_rotation_keeps_old_keys_verifying_until_retired(
-    keys: &dyn KeyStore,
-    admin: &dyn AdminStore,
-) {
+async fn a_rotation_keeps_old_keys_verifying_until_retired(keys: &dyn KeyStore) {
     let first = keys.list().await.unwrap().remove(0).kid;
 
     let second = generate_key();
-    let retired = admin.rotate_keys(&second, false).await.unwrap();
+    let retired = keys.rotate_keys(&second, false).await.unwrap();
     assert!(retired.is_empty(), "{retired:?}");
     assert_eq!(
         states(keys).await,
@@ -77,23 +73,23 @@ async fn a_rotation_keeps_old_keys_verifying_until_retired(
         ]
     );
 
-    admin.retire_key(&first).await.unwrap();
-    let again = admin.retire_key(&first).await;
+    keys.retire_key(&first).await.unwrap();
+    let again = keys.retire_key(&first).await;
     assert!(matches!(again, Err(StoreError::NotFound)), "{again:?}");
-    let unknown = admin.retire_key("no-such-kid").await;
+    let unknown = keys.retire_key("no-such-kid").await;
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
     // Only a verify-only key can be retired; the signing key must be rotated away first.
-    let active = admin.retire_key(&second.kid).await;
+    let active = keys.retire_key(&second.kid).await;
     assert!(active.is_err(), "{active:?}");
 
     let third = generate_key();
-    admin.rotate_keys(&third, false).await.unwrap();
+    keys.rotate_keys(&third, false).await.unwrap();
     assert!(
         !keys.insert_if_no_active(&generate_key()).await.unwrap(),
         "a rotated-in key is the active one"
     );
     let fourth = generate_key();
-    let retired = admin.rotate_keys(&fourth, true).await.unwrap();
+    let retired = keys.rotate_keys(&fourth, true).await.unwrap();
     assert_eq!(
         sorted(retired),
         sorted(vec![second.kid.clone(), third.kid.clone()]),

@@ -1,25 +1,33 @@
 //! The embedded engine: one SQLite file, no server.
 
-mod admin;
-mod chat;
-mod conversations;
-mod friendships;
-mod group_commit;
-mod groups;
-mod keys;
-mod messages;
-mod users;
-
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use omegachat_contract::config::DatabaseConfig;
-use sqlx::SqlitePool;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqlitePool};
 
-use super::{DatabaseHealth, StoreError, Stores};
+use super::engine::SqlEngine;
+use super::query::query;
+use crate::store::StoreError;
+
+impl SqlEngine for Sqlite {
+    const NAME: &'static str = "sqlite";
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    // One writer and an fsync per commit (`synchronous = FULL`): shared commits pay off.
+    const GROUP_COMMIT: bool = true;
+    const JSON_INTEGERS_1: &'static str = "SELECT value FROM json_each($1)";
+    const MIGRATIONS_TABLE_COUNT: &'static str =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
 
 /// The schema changes this binary knows, in order.
 pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -51,49 +59,13 @@ pub async fn connect(config: &DatabaseConfig, path: &Path) -> Result<SqlitePool,
     Ok(pool)
 }
 
-/// The stores over an up-to-date schema.
-pub fn stores(pool: SqlitePool, health: Arc<dyn DatabaseHealth>) -> Stores {
-    let chat = chat::SqliteChatStore::new(pool.clone());
-    Stores {
-        users: Arc::new(users::SqliteUserStore::new(pool.clone())),
-        keys: Arc::new(keys::SqliteKeyStore::new(pool.clone())),
-        friendships: Arc::new(chat.clone()),
-        groups: Arc::new(chat.clone()),
-        conversations: Arc::new(chat.clone()),
-        messages: Arc::new(chat),
-        admin: Arc::new(admin::SqliteAdminStore::new(pool.clone())),
-        health,
-    }
-}
-
-/// Versions and times (RFC 3339, UTC) of the applied migrations; none on a database never migrated.
-pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, String)>, StoreError> {
-    let exists: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-    )
-    .fetch_one(pool)
-    .await?;
-    if exists == 0 {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(
-        "SELECT version, strftime('%Y-%m-%dT%H:%M:%SZ', installed_on) FROM _sqlx_migrations
-         WHERE success ORDER BY version",
-    )
-    .fetch_all(pool)
-    .await?)
-}
-
 /// Writes a consistent copy of the live database to `target` (which must not exist), without
 /// stopping writers: `VACUUM INTO` reads one snapshot.
 pub async fn backup(pool: &SqlitePool, target: &Path) -> Result<(), StoreError> {
     let target = target
         .to_str()
         .ok_or_else(|| StoreError::Setup("the backup path is not valid UTF-8".into()))?;
-    sqlx::query("VACUUM INTO ?1")
-        .bind(target)
-        .execute(pool)
-        .await?;
+    query("VACUUM INTO $1").bind(target).execute(pool).await?;
     Ok(())
 }
 
@@ -113,4 +85,28 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
                 dir.display()
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    use super::super::query::query;
+
+    /// The shared statements rely on this: sqlx-sqlite binds `$n` by its number (a named
+    /// parameter to SQLite), so a placeholder may come out of order or repeat.
+    #[tokio::test]
+    async fn dollar_placeholders_bind_by_number_out_of_order_and_repeated() {
+        let pool = SqlitePoolOptions::new()
+            .connect("sqlite::memory:")
+            .await
+            .expect("in-memory database");
+        let (text,): (String,) = query("SELECT $2 || '-' || $1 || '-' || $2 || '-' || $1")
+            .bind("one")
+            .bind("two")
+            .fetch_one(&pool)
+            .await
+            .expect("statement runs");
+        assert_eq!(text, "two-one-two-one");
+    }
 }

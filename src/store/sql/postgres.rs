@@ -1,23 +1,28 @@
-//! The scaled-out engine for accounts: a PostgreSQL server shared by every omegachatd node.
+//! The scaled-out engine: a PostgreSQL server shared by every omegachatd node.
 
-mod admin;
-mod chat;
-mod conversations;
-mod friendships;
-mod groups;
-mod keys;
-mod messages;
-mod users;
-
-use std::sync::Arc;
 use std::time::Duration;
 
 use omegachat_contract::config::DatabaseConfig;
-use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgPoolOptions, PgQueryResult};
+use sqlx::{PgPool, Postgres};
 
-use super::{DatabaseHealth, StoreError, Stores};
+use super::engine::SqlEngine;
+use crate::store::StoreError;
+
+impl SqlEngine for Postgres {
+    const NAME: &'static str = "postgres";
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    // Commits are concurrent on a server: batching would only serialise them.
+    const GROUP_COMMIT: bool = false;
+    const JSON_INTEGERS_1: &'static str = "SELECT jsonb_array_elements_text($1::jsonb)::bigint";
+    // `to_regclass` is NULL for a table that does not exist (on the search path).
+    const MIGRATIONS_TABLE_COUNT: &'static str = "SELECT count(to_regclass('_sqlx_migrations'))";
+
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
 
 /// The schema changes this binary knows, in order.
 pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
@@ -36,37 +41,6 @@ pub async fn connect(config: &DatabaseConfig, url: &str) -> Result<PgPool, Store
             ))
         })?;
     Ok(pool)
-}
-
-/// The stores over an up-to-date schema.
-pub fn stores(pool: PgPool, health: Arc<dyn DatabaseHealth>) -> Stores {
-    let chat = chat::PgChatStore::new(pool.clone());
-    Stores {
-        users: Arc::new(users::PgUserStore::new(pool.clone())),
-        keys: Arc::new(keys::PgKeyStore::new(pool.clone())),
-        friendships: Arc::new(chat.clone()),
-        groups: Arc::new(chat.clone()),
-        conversations: Arc::new(chat.clone()),
-        messages: Arc::new(chat),
-        admin: Arc::new(admin::PgAdminStore::new(pool.clone())),
-        health,
-    }
-}
-
-/// Versions and times (RFC 3339, UTC) of the applied migrations; none on a database never migrated.
-pub async fn applied_migrations(pool: &PgPool) -> Result<Vec<(i64, String)>, StoreError> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(pool)
-        .await?;
-    if !exists {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(
-        "SELECT version, to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-         FROM _sqlx_migrations WHERE success ORDER BY version",
-    )
-    .fetch_all(pool)
-    .await?)
 }
 
 /// The URL without its password, for messages and logs.

@@ -1,29 +1,21 @@
-//! Accounts in PostgreSQL.
+//! Accounts.
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::PgPool;
 
+use super::SqlStore;
+use super::engine::SqlEngine;
+use super::query::query;
+use super::rows::{UserRow, into_page};
 use crate::domain::{NewUser, ProfileUpdate, User, UserId};
-use crate::store::rows::{UserRow, into_page};
 use crate::store::{Page, StoreError, UserStore, like_prefix};
 
-pub(super) struct PgUserStore {
-    pool: PgPool,
-}
-
-impl PgUserStore {
-    pub(super) fn new(pool: PgPool) -> Self {
-        Self { pool }
-    }
-}
-
 #[async_trait]
-impl UserStore for PgUserStore {
+impl<DB: SqlEngine> UserStore for SqlStore<DB> {
     /// Stores a new account; `Conflict` names the taken field.
     async fn create(&self, user: NewUser) -> Result<User, StoreError> {
         let now = Utc::now();
-        let row: UserRow = sqlx::query_as(
+        let row: UserRow = query(
             "INSERT INTO users (username, email, password_hash, phone_number, display_name, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
         )
@@ -40,31 +32,32 @@ impl UserStore for PgUserStore {
 
     /// The account with this id, disabled or not.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE id = $1")
+        let row: Option<UserRow> = query("SELECT * FROM users WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(User::from))
     }
 
+    /// The accounts among `ids` that exist, disabled or not, in id order.
     async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let rows: Vec<UserRow> =
-            sqlx::query_as("SELECT * FROM users WHERE id = ANY($1) ORDER BY id")
-                .bind(&ids)
-                .fetch_all(&self.pool)
-                .await?;
+        let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "SELECT * FROM users WHERE id IN ({}) ORDER BY id",
+            DB::JSON_INTEGERS_1
+        );
+        let rows: Vec<UserRow> = query(&sql).bind(ids).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(User::from).collect())
     }
 
     /// The account whose username or e-mail (case-insensitively) equals `login`.
     async fn find_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT * FROM users WHERE username = lower($1) OR lower(email) = lower($1)",
-        )
-        .bind(login)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<UserRow> =
+            query("SELECT * FROM users WHERE username = lower($1) OR lower(email) = lower($1)")
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(User::from))
     }
 
@@ -75,7 +68,7 @@ impl UserStore for PgUserStore {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page<User>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(
+        let rows: Vec<UserRow> = query(
             "SELECT * FROM users
              WHERE disabled_at IS NULL
                AND (username LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\')
@@ -96,15 +89,15 @@ impl UserStore for PgUserStore {
         id: UserId,
         profile: &ProfileUpdate,
     ) -> Result<User, StoreError> {
-        let row: UserRow = sqlx::query_as(
+        let row: UserRow = query(
             "UPDATE users SET display_name = $2, status = $3, profile_picture_url = $4, phone_number = $5, updated_at = $6
              WHERE id = $1 RETURNING *",
         )
         .bind(id.0)
-        .bind(&profile.display_name)
-        .bind(&profile.status)
-        .bind(&profile.profile_picture_url)
-        .bind(&profile.phone_number)
+        .bind(profile.display_name.as_deref())
+        .bind(profile.status.as_deref())
+        .bind(profile.profile_picture_url.as_deref())
+        .bind(profile.phone_number.as_deref())
         .bind(Utc::now())
         .fetch_one(&self.pool)
         .await?;
@@ -118,7 +111,7 @@ impl UserStore for PgUserStore {
         hash: &str,
         revoke_tokens: bool,
     ) -> Result<User, StoreError> {
-        let row: UserRow = sqlx::query_as(
+        let row: UserRow = query(
             "UPDATE users SET password_hash = $2, token_version = token_version + $3, updated_at = $4
              WHERE id = $1 RETURNING *",
         )
@@ -133,7 +126,7 @@ impl UserStore for PgUserStore {
 
     /// Records a successful sign-in time.
     async fn touch_last_seen(&self, id: UserId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET last_seen = $2 WHERE id = $1")
+        query("UPDATE users SET last_seen = $2 WHERE id = $1")
             .bind(id.0)
             .bind(Utc::now())
             .execute(&self.pool)
@@ -143,15 +136,15 @@ impl UserStore for PgUserStore {
 
     /// Disables (revoking every token) or re-enables an account.
     async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User, StoreError> {
-        let now = Utc::now();
-        let row: UserRow = sqlx::query_as(
+        let row: UserRow = query(
             "UPDATE users SET disabled_at = CASE WHEN $2 THEN $3 ELSE NULL END,
-                              token_version = token_version + CASE WHEN $2 THEN 1 ELSE 0 END, updated_at = $3
+                              token_version = token_version + CASE WHEN $2 THEN 1 ELSE 0 END,
+                              updated_at = $3
              WHERE id = $1 RETURNING *",
         )
         .bind(id.0)
         .bind(disabled)
-        .bind(now)
+        .bind(Utc::now())
         .fetch_one(&self.pool)
         .await?;
         Ok(row.into())

@@ -1,20 +1,26 @@
-//! Messages in SQLite (`SqliteChatStore`).
+//! Messages.
 
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::chat::SqliteChatStore;
+use super::SqlStore;
+use super::appends;
+use super::engine::SqlEngine;
+use super::query::query;
+use super::rows::MessageRow;
 use crate::domain::{ConversationId, HistoryPage, Message, MessageId};
 use crate::store::StoreError;
 use crate::store::chat::MessageStore;
-use crate::store::rows::MessageRow;
 
 #[async_trait]
-impl MessageStore for SqliteChatStore {
+impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
     /// Stores `message` and makes it its conversation's newest, unless its client id was seen.
     async fn append(&self, message: Message) -> Result<(Message, bool), StoreError> {
-        // Batched with concurrent appends into one commit: see `group_commit`.
-        self.writer.append(message).await
+        match &self.writer {
+            // Batched with concurrent appends into one commit: see `group_commit`.
+            Some(writer) => writer.append(message).await,
+            None => appends::write_one(&self.pool, &message).await,
+        }
     }
 
     /// One message.
@@ -24,7 +30,7 @@ impl MessageStore for SqliteChatStore {
         id: MessageId,
     ) -> Result<Option<Message>, StoreError> {
         let row: Option<MessageRow> =
-            sqlx::query_as("SELECT * FROM messages WHERE conversation_id = ?1 AND message_id = ?2")
+            query("SELECT * FROM messages WHERE conversation_id = $1 AND message_id = $2")
                 .bind(conversation.to_string())
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
@@ -41,20 +47,20 @@ impl MessageStore for SqliteChatStore {
     ) -> Result<Vec<Message>, StoreError> {
         let (condition, order, cursor) = match page {
             HistoryPage::Latest => ("1 = 1", "DESC", None),
-            HistoryPage::Before(id) => ("(message_ts, message_id) < (?3, ?4)", "DESC", Some(id)),
-            HistoryPage::After(id) => ("(message_ts, message_id) > (?3, ?4)", "ASC", Some(id)),
+            HistoryPage::Before(id) => ("(message_ts, message_id) < ($3, $4)", "DESC", Some(id)),
+            HistoryPage::After(id) => ("(message_ts, message_id) > ($3, $4)", "ASC", Some(id)),
         };
         let sql = format!(
-            "SELECT * FROM messages WHERE conversation_id = ?1 AND {condition}
-             ORDER BY message_ts {order}, message_id {order} LIMIT ?2"
+            "SELECT * FROM messages WHERE conversation_id = $1 AND {condition}
+             ORDER BY message_ts {order}, message_id {order} LIMIT $2"
         );
-        let mut query = sqlx::query_as(&sql)
+        let mut statement = query(&sql)
             .bind(conversation.to_string())
             .bind(i64::from(limit));
         if let Some(id) = cursor {
-            query = query.bind(id.ticks()).bind(id.to_string());
+            statement = statement.bind(id.ticks()).bind(id.to_string());
         }
-        let rows: Vec<MessageRow> = query.fetch_all(&self.pool).await?;
+        let rows: Vec<MessageRow> = statement.fetch_all(&self.pool).await?;
         rows.into_iter().map(Message::try_from).collect()
     }
 
@@ -65,9 +71,9 @@ impl MessageStore for SqliteChatStore {
         id: MessageId,
         content: &str,
     ) -> Result<Message, StoreError> {
-        let row: MessageRow = sqlx::query_as(
-            "UPDATE messages SET content = ?3, edited = TRUE, edited_timestamp = ?4
-             WHERE conversation_id = ?1 AND message_id = ?2 RETURNING *",
+        let row: MessageRow = query(
+            "UPDATE messages SET content = $3, edited = TRUE, edited_timestamp = $4
+             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
         )
         .bind(conversation.to_string())
         .bind(id.to_string())
@@ -84,9 +90,9 @@ impl MessageStore for SqliteChatStore {
         conversation: ConversationId,
         id: MessageId,
     ) -> Result<Message, StoreError> {
-        let row: MessageRow = sqlx::query_as(
+        let row: MessageRow = query(
             "UPDATE messages SET content = '', media_urls = '[]', metadata = '{}', deleted = TRUE
-             WHERE conversation_id = ?1 AND message_id = ?2 RETURNING *",
+             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
         )
         .bind(conversation.to_string())
         .bind(id.to_string())

@@ -11,10 +11,10 @@ use crate::domain::{
     SigningKeyState, User, UserId,
 };
 
-use super::StoreError;
+use crate::store::StoreError;
 
 #[derive(sqlx::FromRow)]
-pub(super) struct UserRow {
+pub(in crate::store) struct UserRow {
     id: i64,
     username: String,
     email: String,
@@ -51,7 +51,7 @@ impl From<UserRow> for User {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct SigningKeyRow {
+pub(in crate::store) struct SigningKeyRow {
     kid: String,
     secret: Vec<u8>,
     state: String,
@@ -78,7 +78,7 @@ impl TryFrom<SigningKeyRow> for SigningKey {
 }
 
 /// Turns a search result fetched with one extra row into a page and its cursor.
-pub(super) fn into_page(mut rows: Vec<UserRow>, limit: u32) -> super::Page<User> {
+pub(super) fn into_page(mut rows: Vec<UserRow>, limit: u32) -> crate::store::Page<User> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let items: Vec<User> = rows.into_iter().map(User::from).collect();
@@ -87,11 +87,11 @@ pub(super) fn into_page(mut rows: Vec<UserRow>, limit: u32) -> super::Page<User>
     } else {
         None
     };
-    super::Page { items, next_cursor }
+    crate::store::Page { items, next_cursor }
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct FriendshipRow {
+pub(in crate::store) struct FriendshipRow {
     requester_id: i64,
     addressee_id: i64,
     status: String,
@@ -115,7 +115,7 @@ impl TryFrom<FriendshipRow> for Friendship {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct GroupRow {
+pub(in crate::store) struct GroupRow {
     id: i64,
     name: String,
     description: Option<String>,
@@ -145,7 +145,7 @@ impl TryFrom<GroupRow> for Group {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct MemberRow {
+pub(in crate::store) struct MemberRow {
     user_id: i64,
     role: String,
     joined_at: DateTime<Utc>,
@@ -165,7 +165,7 @@ impl TryFrom<MemberRow> for GroupMember {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct ConversationRow {
+pub(in crate::store) struct ConversationRow {
     conversation_id: String,
     conversation_type: String,
     name: Option<String>,
@@ -196,7 +196,7 @@ impl TryFrom<ConversationRow> for Conversation {
 
 /// A conversation joined with one participant's state and unread count.
 #[derive(sqlx::FromRow)]
-pub(super) struct SummaryRow {
+pub(in crate::store) struct SummaryRow {
     #[sqlx(flatten)]
     conversation: ConversationRow,
     last_read_message_id: Option<String>,
@@ -234,7 +234,7 @@ impl SummaryRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct MessageRow {
+pub(in crate::store) struct MessageRow {
     conversation_id: String,
     message_id: String,
     sender_id: i64,
@@ -316,7 +316,7 @@ pub(super) fn into_group_page(
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct AuditRow {
+pub(in crate::store) struct AuditRow {
     at: DateTime<Utc>,
     uid: i64,
     username: Option<String>,
@@ -325,7 +325,7 @@ pub(super) struct AuditRow {
     outcome: String,
 }
 
-impl From<AuditRow> for super::admin::AuditRecord {
+impl From<AuditRow> for crate::store::audit::AuditRecord {
     fn from(row: AuditRow) -> Self {
         Self {
             at: row.at,
