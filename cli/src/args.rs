@@ -231,12 +231,12 @@ pub enum GroupCommand {
     /// Show a group and its members
     Show {
         /// Group id
-        group_id: String,
+        group_id: i64,
     },
     /// Add a user to a group
     Add {
         /// Group id
-        group_id: String,
+        group_id: i64,
         /// Username or user id
         user: String,
         /// Role of the new member
@@ -246,14 +246,14 @@ pub enum GroupCommand {
     /// Remove a user from a group (asks for confirmation unless --yes)
     Remove {
         /// Group id
-        group_id: String,
+        group_id: i64,
         /// Username or user id
         user: String,
     },
     /// Change a member's role
     Role {
         /// Group id
-        group_id: String,
+        group_id: i64,
         /// Username or user id
         user: String,
         /// New role
@@ -263,7 +263,7 @@ pub enum GroupCommand {
     /// Delete a group for good (asks for confirmation unless --yes)
     Delete {
         /// Group id
-        group_id: String,
+        group_id: i64,
     },
 }
 

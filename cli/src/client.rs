@@ -1,7 +1,9 @@
 //! The admin protocol's client side: one HTTP/1.1 request per connection over the Unix socket.
 //!
-//! A fresh connection per request keeps this simple and costs nothing on a local socket; a command
-//! that needs two requests (look up, then act) simply connects twice.
+//! Every request goes through [`AdminClient::send`]: the request type says where it goes and what
+//! comes back (see `omegachat_contract::admin`), so no command writes a route or picks an answer
+//! type of its own. A fresh connection per request keeps this simple and costs nothing on a local
+//! socket; a command that needs two requests (look up, then act) simply connects twice.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,39 +13,12 @@ use hyper::body::Bytes;
 use hyper::header::{ACCEPT, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use omegachat_contract::admin::ErrorBody;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
+use omegachat_contract::admin::{self, AdminRequest, ErrorBody};
 use serde::de::DeserializeOwned;
 use tokio::net::UnixStream;
 
 use crate::error::CliError;
 use crate::socket::describe_ownership;
-
-/// Characters kept as they are in a path segment or query value: RFC 3986's unreserved set.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes a user-supplied path segment or query value (usernames, ids, cursors).
-pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, UNRESERVED).to_string()
-}
-
-/// Builds `path?k=v&…` from the parameters that are set.
-pub fn with_query(path: &str, params: &[(&str, Option<String>)]) -> String {
-    let query: Vec<String> = params
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
-        .collect();
-    if query.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{}", query.join("&"))
-    }
-}
 
 /// A successful answer: the typed body, and the JSON as the daemon sent it for `--json`.
 #[derive(Debug)]
@@ -64,36 +39,19 @@ impl AdminClient {
         Self { socket }
     }
 
-    /// `GET path`.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Reply<T>, CliError> {
-        self.send(Method::GET, path, None).await
+    /// Sends `request` and returns its answer, typed as the request says.
+    pub async fn send<R: AdminRequest>(&self, request: &R) -> Result<Reply<R::Response>, CliError> {
+        let method = match R::METHOD {
+            admin::Method::Get => Method::GET,
+            admin::Method::Post => Method::POST,
+            admin::Method::Put => Method::PUT,
+            admin::Method::Delete => Method::DELETE,
+        };
+        let body = request.body().map(to_json).transpose()?;
+        self.exchange(method, &request.path(), body).await
     }
 
-    /// `POST path` with `body` as JSON (or no body).
-    pub async fn post<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<Reply<T>, CliError> {
-        self.send(Method::POST, path, body.map(to_json).transpose()?)
-            .await
-    }
-
-    /// `PUT path` with `body` as JSON.
-    pub async fn put<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<Reply<T>, CliError> {
-        self.send(Method::PUT, path, Some(to_json(body)?)).await
-    }
-
-    /// `DELETE path`.
-    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<Reply<T>, CliError> {
-        self.send(Method::DELETE, path, None).await
-    }
-
-    async fn send<T: DeserializeOwned>(
+    async fn exchange<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -139,7 +97,7 @@ impl AdminClient {
     }
 }
 
-fn to_json<B: Serialize>(body: &B) -> Result<Vec<u8>, CliError> {
+fn to_json<B: serde::Serialize>(body: &B) -> Result<Vec<u8>, CliError> {
     serde_json::to_vec(body)
         .map_err(|err| CliError::Protocol(format!("cannot encode the request: {err}")))
 }
@@ -212,20 +170,6 @@ mod tests {
     use omegachat_contract::admin::Deleted;
 
     #[test]
-    fn user_input_is_percent_encoded_in_paths_and_queries() {
-        assert_eq!(encode("alice.b_c-d~"), "alice.b_c-d~");
-        assert_eq!(encode("a/b?c&d"), "a%2Fb%3Fc%26d");
-        assert_eq!(
-            with_query(
-                "/v1/users",
-                &[("prefix", Some("al ice".into())), ("limit", None)]
-            ),
-            "/v1/users?prefix=al%20ice"
-        );
-        assert_eq!(with_query("/v1/users", &[("limit", None)]), "/v1/users");
-    }
-
-    #[test]
     fn an_error_body_becomes_the_daemons_code_and_message() {
         let body = br#"{"error":{"code":"user_not_found","message":"no user alice"}}"#;
         let err =
@@ -255,13 +199,13 @@ mod tests {
     #[test]
     fn a_success_keeps_the_raw_json_for_json_output() {
         let reply = interpret::<Deleted>(
-            "DELETE /v1/groups/g1",
+            "DELETE /v1/groups/7",
             StatusCode::OK,
-            br#"{"id":"g1","extra":1}"#,
+            br#"{"id":7,"extra":1}"#,
         )
         .unwrap();
-        assert_eq!(reply.body.id, "g1");
-        assert_eq!(reply.raw, br#"{"id":"g1","extra":1}"#);
+        assert_eq!(reply.body.id, 7);
+        assert_eq!(reply.raw, br#"{"id":7,"extra":1}"#);
     }
 
     #[test]

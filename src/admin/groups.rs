@@ -1,23 +1,20 @@
 //! `/v1/groups…`: any group, changed on its owner's authority.
 
-use axum::Json;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use omegachat_contract::admin::{
-    AddMember, AdminGroup, AdminGroupMember, CreateGroup, Deleted, GroupList, SetRole,
+    self, AddMember, AdminGroup, AdminGroupMember, CreateGroup, DeleteGroup, Deleted, GetGroup,
+    GroupList, ListGroups, RemoveMember, SetRole,
 };
-use serde::Deserialize;
 
 use super::{AdminState, timestamp};
 use crate::domain::{Group, GroupMember, GroupRole};
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery};
 use crate::service::admin::AdminService;
 use crate::service::groups::GroupDraft;
 
 fn view(group: &Group, members: &[(GroupMember, String)]) -> AdminGroup {
     AdminGroup {
-        id: group.id.to_string(),
+        id: group.id,
         name: group.name.clone(),
         description: group.description.clone(),
         conversation_id: group.conversation_id.to_string(),
@@ -25,132 +22,109 @@ fn view(group: &Group, members: &[(GroupMember, String)]) -> AdminGroup {
         members: members
             .iter()
             .map(|(m, name)| AdminGroupMember {
-                user_id: m.user_id.to_string(),
+                user_id: m.user_id.0,
                 username: name.clone(),
-                role: m.role.as_str().into(),
+                role: wire_role(m.role),
             })
             .collect(),
     }
 }
 
-fn group_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_group_id",
-            format!("`{raw}` is not a group id (a number; see `omegactl group list`)"),
-        )
-    })
+fn wire_role(role: GroupRole) -> admin::GroupRole {
+    match role {
+        GroupRole::Member => admin::GroupRole::Member,
+        GroupRole::Admin => admin::GroupRole::Admin,
+        GroupRole::Owner => admin::GroupRole::Owner,
+    }
 }
 
-fn role(raw: &str) -> Result<GroupRole, ApiError> {
-    GroupRole::parse(raw).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_role",
-            format!("`{raw}` is not a role: use member, admin or owner"),
-        )
-    })
+fn domain_role(role: admin::GroupRole) -> GroupRole {
+    match role {
+        admin::GroupRole::Member => GroupRole::Member,
+        admin::GroupRole::Admin => GroupRole::Admin,
+        admin::GroupRole::Owner => GroupRole::Owner,
+    }
 }
 
-async fn current(admin: &AdminService, id: i64) -> Result<Json<AdminGroup>, ApiError> {
+async fn current(admin: &AdminService, id: i64) -> Result<AdminGroup, ApiError> {
     let (group, members) = admin.group(id).await?;
-    Ok(Json(view(&group, &members)))
+    Ok(view(&group, &members))
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    prefix: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-/// `GET /v1/groups`
-pub async fn list(
-    State(state): State<AdminState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<GroupList>, ApiError> {
-    let cursor = query.cursor.as_deref().map(group_id).transpose()?;
-    let prefix = query.prefix.as_deref().filter(|p| !p.trim().is_empty());
+pub async fn list(state: AdminState, request: ListGroups) -> Result<GroupList, ApiError> {
+    // The cursor is the last group id of the previous page; the protocol keeps it opaque.
+    let cursor = match request.cursor.as_deref() {
+        Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                format!("`{raw}` is not a cursor from `omegactl group list`"),
+            )
+            .with_field("cursor")
+        })?),
+        None => None,
+    };
+    let prefix = request.prefix.as_deref().filter(|p| !p.trim().is_empty());
     let (groups, next) = state
         .serving()?
         .state
         .admin
-        .list_groups(prefix, query.limit.unwrap_or(50), cursor)
+        .list_groups(prefix, request.limit.unwrap_or(50), cursor)
         .await?;
-    Ok(Json(GroupList {
+    Ok(GroupList {
         groups: groups.iter().map(|(g, m)| view(g, m)).collect(),
         next_cursor: next.map(|id| id.to_string()),
-    }))
+    })
 }
 
-/// `POST /v1/groups`
-pub async fn create(
-    State(state): State<AdminState>,
-    ApiJson(body): ApiJson<CreateGroup>,
-) -> Result<(StatusCode, Json<AdminGroup>), ApiError> {
+pub async fn create(state: AdminState, request: CreateGroup) -> Result<AdminGroup, ApiError> {
     let admin = &state.serving()?.state.admin;
     let draft = GroupDraft {
-        name: Some(body.name),
-        description: body.description.map(Some),
+        name: Some(request.name),
+        description: request.description.map(Some),
         avatar_url: None,
     };
     let group = admin
-        .create_group(draft, &body.owner, &body.members)
+        .create_group(draft, &request.owner, &request.members)
         .await?;
-    Ok((StatusCode::CREATED, current(admin, group.id).await?))
+    current(admin, group.id).await
 }
 
-/// `GET /v1/groups/{group}`
-pub async fn show(
-    State(state): State<AdminState>,
-    Path(group): Path<String>,
-) -> Result<Json<AdminGroup>, ApiError> {
-    current(&state.serving()?.state.admin, group_id(&group)?).await
+pub async fn show(state: AdminState, request: GetGroup) -> Result<AdminGroup, ApiError> {
+    current(&state.serving()?.state.admin, request.group).await
 }
 
-/// `POST /v1/groups/{group}/members`
-pub async fn add_member(
-    State(state): State<AdminState>,
-    Path(group): Path<String>,
-    ApiJson(body): ApiJson<AddMember>,
-) -> Result<Json<AdminGroup>, ApiError> {
+pub async fn add_member(state: AdminState, request: AddMember) -> Result<AdminGroup, ApiError> {
     let admin = &state.serving()?.state.admin;
-    let id = group_id(&group)?;
-    let role = role(body.role.as_deref().unwrap_or("member"))?;
-    admin.add_member(id, &body.user, role).await?;
-    current(admin, id).await
+    let role = domain_role(request.body.role.unwrap_or(admin::GroupRole::Member));
+    admin
+        .add_member(request.group, &request.body.user, role)
+        .await?;
+    current(admin, request.group).await
 }
 
-/// `DELETE /v1/groups/{group}/members/{user}`
 pub async fn remove_member(
-    State(state): State<AdminState>,
-    Path((group, user)): Path<(String, String)>,
-) -> Result<Json<AdminGroup>, ApiError> {
+    state: AdminState,
+    request: RemoveMember,
+) -> Result<AdminGroup, ApiError> {
     let admin = &state.serving()?.state.admin;
-    let id = group_id(&group)?;
-    admin.remove_member(id, &user).await?;
-    current(admin, id).await
+    admin.remove_member(request.group, &request.user).await?;
+    current(admin, request.group).await
 }
 
-/// `PUT /v1/groups/{group}/members/{user}/role`
-pub async fn set_role(
-    State(state): State<AdminState>,
-    Path((group, user)): Path<(String, String)>,
-    ApiJson(body): ApiJson<SetRole>,
-) -> Result<Json<AdminGroup>, ApiError> {
+pub async fn set_role(state: AdminState, request: SetRole) -> Result<AdminGroup, ApiError> {
     let admin = &state.serving()?.state.admin;
-    let id = group_id(&group)?;
-    admin.set_role(id, &user, role(&body.role)?).await?;
-    current(admin, id).await
+    let role = domain_role(request.body.role);
+    admin.set_role(request.group, &request.user, role).await?;
+    current(admin, request.group).await
 }
 
-/// `DELETE /v1/groups/{group}`
-pub async fn delete(
-    State(state): State<AdminState>,
-    Path(group): Path<String>,
-) -> Result<Json<Deleted>, ApiError> {
-    let id = group_id(&group)?;
-    state.serving()?.state.admin.delete_group(id).await?;
-    Ok(Json(Deleted { id: id.to_string() }))
+pub async fn delete(state: AdminState, request: DeleteGroup) -> Result<Deleted, ApiError> {
+    state
+        .serving()?
+        .state
+        .admin
+        .delete_group(request.group)
+        .await?;
+    Ok(Deleted { id: request.group })
 }

@@ -2,13 +2,14 @@
 //!
 //! Only root, the daemon's own user and members of `admin.group` are served (checked with
 //! SO_PEERCRED on every connection, beneath the socket file's own permissions); every refused
-//! connection and every change is written to the audit log. Routes and bodies are the
-//! `omegachat_contract::admin` types.
+//! connection and every change is written to the audit log. Routes, bodies and answers are the
+//! `omegachat_contract::admin` request types, which the router is built from ([`routes`]).
 
 mod audit;
 mod groups;
 mod keys;
 mod peer;
+mod routes;
 mod socket;
 mod system;
 mod users;
@@ -18,13 +19,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
 use tokio::net::UnixListener;
 
 use crate::app::{Core, Serving};
 use crate::http::error::ApiError;
 use peer::AccessPolicy;
 pub use peer::Peer;
+use routes::AdminRoutes;
 pub use socket::SocketError;
 
 /// The bound admin socket, not yet serving.
@@ -99,37 +100,34 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// Every admin route: each handler's request type says where it is mounted.
 fn router(state: AdminState) -> Router {
-    Router::new()
-        .route("/v1/health", get(system::health))
-        .route("/v1/status", get(system::status))
-        .route("/v1/migrations", get(system::migrations))
-        .route("/v1/migrations/apply", post(system::migrate))
-        .route("/v1/audit", get(system::audit))
-        .route("/v1/backup", post(system::backup))
-        .route("/v1/users", get(users::list).post(users::create))
-        .route("/v1/users/{user}", get(users::show).delete(users::delete))
-        .route("/v1/users/{user}/disable", post(users::disable))
-        .route("/v1/users/{user}/enable", post(users::enable))
-        .route("/v1/users/{user}/logout", post(users::logout))
-        .route("/v1/users/{user}/password", put(users::set_password))
-        .route("/v1/groups", get(groups::list).post(groups::create))
-        .route(
-            "/v1/groups/{group}",
-            get(groups::show).delete(groups::delete),
-        )
-        .route("/v1/groups/{group}/members", post(groups::add_member))
-        .route(
-            "/v1/groups/{group}/members/{user}",
-            delete(groups::remove_member),
-        )
-        .route(
-            "/v1/groups/{group}/members/{user}/role",
-            put(groups::set_role),
-        )
-        .route("/v1/keys", get(keys::list))
-        .route("/v1/keys/rotate", post(keys::rotate))
-        .route("/v1/keys/{kid}/retire", post(keys::retire))
+    AdminRoutes::new()
+        .add(system::health)
+        .add(system::status)
+        .add(system::migrations)
+        .add(system::migrate)
+        .add(system::audit)
+        .add(system::backup)
+        .add(users::list)
+        .add(users::create)
+        .add(users::show)
+        .add(users::disable)
+        .add(users::enable)
+        .add(users::logout)
+        .add(users::set_password)
+        .add(users::delete)
+        .add(groups::list)
+        .add(groups::create)
+        .add(groups::show)
+        .add(groups::add_member)
+        .add(groups::remove_member)
+        .add(groups::set_role)
+        .add(groups::delete)
+        .add(keys::list)
+        .add(keys::rotate)
+        .add(keys::retire)
+        .into_router()
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

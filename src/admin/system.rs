@@ -3,19 +3,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use omegachat_contract::admin::{
-    AuditEntry, AuditLog, BackendHealth, BackupOutcome, BackupRequest, EngineMigrations,
-    HealthReport, HealthStatus, MigrationInfo, MigrationReport, StatusReport,
+    ApplyMigrations, AuditEntry, AuditLog, BackendHealth, BackupOutcome, EngineMigrations,
+    GetHealth, GetStatus, HealthReport, HealthStatus, ListMigrations, MigrationInfo,
+    MigrationReport, ReadAudit, StatusReport, WriteBackup,
 };
-use serde::Deserialize;
 
 use super::{AdminState, timestamp};
 use crate::app::StartupError;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery};
 use crate::store::DatabaseHealth;
 use crate::store::database::{BackupError, MigrationState};
 
@@ -31,8 +28,7 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
-/// `GET /v1/health`
-pub async fn health(State(state): State<AdminState>) -> Json<HealthReport> {
+pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, ApiError> {
     let database = &state.core.database;
     let engine = DatabaseHealth::engine(database).to_owned();
     let ping = tokio::time::timeout(PING_TIMEOUT, database.ping()).await;
@@ -75,7 +71,7 @@ pub async fn health(State(state): State<AdminState>) -> Json<HealthReport> {
     } else {
         HealthStatus::Healthy
     };
-    Json(HealthReport {
+    Ok(HealthReport {
         status,
         version: env!("CARGO_PKG_VERSION").into(),
         backends: vec![backend],
@@ -84,8 +80,7 @@ pub async fn health(State(state): State<AdminState>) -> Json<HealthReport> {
     })
 }
 
-/// `GET /v1/status`
-pub async fn status(State(state): State<AdminState>) -> Json<StatusReport> {
+pub async fn status(state: AdminState, _: GetStatus) -> Result<StatusReport, ApiError> {
     let (users_online, sockets, rooms, rate, total) = match state.core.serving() {
         Some(serving) => {
             let (users, sockets) = serving.state.presence.totals();
@@ -95,7 +90,7 @@ pub async fn status(State(state): State<AdminState>) -> Json<StatusReport> {
         }
         None => (0, 0, 0, 0.0, 0),
     };
-    Json(StatusReport {
+    Ok(StatusReport {
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_secs: state.core.started_at.elapsed().as_secs(),
         engine: state.core.database.engine().into(),
@@ -125,18 +120,14 @@ fn report(engine: &str, migrations: Vec<MigrationState>) -> MigrationReport {
     }
 }
 
-/// `GET /v1/migrations`
-pub async fn migrations(
-    State(state): State<AdminState>,
-) -> Result<Json<MigrationReport>, ApiError> {
+pub async fn migrations(state: AdminState, _: ListMigrations) -> Result<MigrationReport, ApiError> {
     let database = &state.core.database;
     let migrations = database.migrations().await.map_err(store_error)?;
-    Ok(Json(report(database.engine(), migrations)))
+    Ok(report(database.engine(), migrations))
 }
 
-/// `POST /v1/migrations/apply`: applies what is pending and, if the daemon was waiting for
-/// that, opens the public API.
-pub async fn migrate(State(state): State<AdminState>) -> Result<Json<MigrationReport>, ApiError> {
+/// Applies what is pending and, if the daemon was waiting for that, opens the public API.
+pub async fn migrate(state: AdminState, _: ApplyMigrations) -> Result<MigrationReport, ApiError> {
     let database = &state.core.database;
     database.migrate().await.map_err(|e| {
         ApiError::new(
@@ -164,20 +155,11 @@ pub async fn migrate(State(state): State<AdminState>) -> Result<Json<MigrationRe
         }
     }
     let migrations = database.migrations().await.map_err(store_error)?;
-    Ok(Json(report(database.engine(), migrations)))
+    Ok(report(database.engine(), migrations))
 }
 
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    limit: Option<u32>,
-}
-
-/// `GET /v1/audit?limit=`
-pub async fn audit(
-    State(state): State<AdminState>,
-    ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Result<Json<AuditLog>, ApiError> {
-    let limit = query.limit.unwrap_or(50).clamp(1, 1000);
+pub async fn audit(state: AdminState, request: ReadAudit) -> Result<AuditLog, ApiError> {
+    let limit = request.limit.unwrap_or(50).clamp(1, 1000);
     let serving = state.serving()?;
     let records = serving
         .stores
@@ -185,7 +167,7 @@ pub async fn audit(
         .recent_audit(limit)
         .await
         .map_err(store_error)?;
-    Ok(Json(AuditLog {
+    Ok(AuditLog {
         entries: records
             .into_iter()
             .map(|r| AuditEntry {
@@ -197,22 +179,19 @@ pub async fn audit(
                 outcome: r.outcome,
             })
             .collect(),
-    }))
+    })
 }
 
-/// `POST /v1/backup`: an online copy of the embedded database.
-pub async fn backup(
-    State(state): State<AdminState>,
-    ApiJson(request): ApiJson<BackupRequest>,
-) -> Result<Json<BackupOutcome>, ApiError> {
+/// An online copy of the embedded database.
+pub async fn backup(state: AdminState, request: WriteBackup) -> Result<BackupOutcome, ApiError> {
     let target = PathBuf::from(&request.path);
     match state.core.database.backup(&target).await {
         Ok(bytes) => {
             tracing::info!(path = %target.display(), bytes, "database backed up");
-            Ok(Json(BackupOutcome {
+            Ok(BackupOutcome {
                 path: request.path,
                 bytes,
-            }))
+            })
         }
         Err(e @ BackupError::Unsupported) => Err(ApiError::new(
             StatusCode::CONFLICT,

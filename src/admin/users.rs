@@ -1,141 +1,113 @@
 //! `/v1/users…`: accounts as administrators manage them.
 
-use axum::Json;
-use axum::extract::{Path, State};
-use omegachat_contract::admin::{AdminUser, CreateUser, Revocation, SetPassword, UserList};
-use serde::Deserialize;
+use omegachat_contract::admin::{
+    AccountState, AdminUser, CreateUser, DeleteUser, DisableUser, EnableUser, GetUser, ListUsers,
+    LogoutUser, Revocation, SetPassword, UserList,
+};
 
 use super::{AdminState, timestamp};
 use crate::domain::User;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery};
 use crate::service::Registration;
 use crate::service::admin::Revoked;
 use crate::store::accounts::AccountFilter;
 
 pub fn view(user: &User) -> AdminUser {
     AdminUser {
-        id: user.id.to_string(),
+        id: user.id.0,
         username: user.username.clone(),
         email: user.email.clone(),
         display_name: user.display_name.clone(),
-        disabled: user.disabled_at.is_some(),
+        state: match user.disabled_at {
+            Some(_) => AccountState::Disabled,
+            None => AccountState::Active,
+        },
         created_at: timestamp(user.created_at),
         last_seen: user.last_seen.map(timestamp),
     }
 }
 
-fn revocation(revoked: Revoked) -> Json<Revocation> {
-    Json(Revocation {
+fn revocation(revoked: Revoked) -> Revocation {
+    Revocation {
         user: view(&revoked.user),
         sockets_disconnected: revoked.sockets,
-    })
+    }
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    prefix: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-    #[serde(default)]
-    disabled: bool,
-}
-
-/// `GET /v1/users`
-pub async fn list(
-    State(state): State<AdminState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<UserList>, ApiError> {
+pub async fn list(state: AdminState, request: ListUsers) -> Result<UserList, ApiError> {
     let filter = AccountFilter {
-        prefix: query.prefix.filter(|p| !p.trim().is_empty()),
-        disabled_only: query.disabled,
+        prefix: request.prefix.filter(|p| !p.trim().is_empty()),
+        disabled_only: request.disabled,
     };
     let page = state
         .serving()?
         .state
         .admin
-        .list_users(filter, query.limit.unwrap_or(50), query.cursor.as_deref())
+        .list_users(
+            filter,
+            request.limit.unwrap_or(50),
+            request.cursor.as_deref(),
+        )
         .await?;
-    Ok(Json(UserList {
+    Ok(UserList {
         users: page.items.iter().map(view).collect(),
         next_cursor: page.next_cursor,
-    }))
+    })
 }
 
-/// `POST /v1/users`
-pub async fn create(
-    State(state): State<AdminState>,
-    ApiJson(body): ApiJson<CreateUser>,
-) -> Result<(axum::http::StatusCode, Json<AdminUser>), ApiError> {
+pub async fn create(state: AdminState, request: CreateUser) -> Result<AdminUser, ApiError> {
     let user = state
         .serving()?
         .state
         .admin
         .create_user(Registration {
-            username: body.username,
-            email: body.email,
-            password: body.password,
-            display_name: body.display_name,
+            username: request.username,
+            email: request.email,
+            password: request.password,
+            display_name: request.display_name,
             phone_number: None,
         })
         .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(view(&user))))
+    Ok(view(&user))
 }
 
-/// `GET /v1/users/{user}`
-pub async fn show(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-) -> Result<Json<AdminUser>, ApiError> {
-    let user = state.serving()?.state.admin.find_user(&user).await?;
-    Ok(Json(view(&user)))
+pub async fn show(state: AdminState, request: GetUser) -> Result<AdminUser, ApiError> {
+    let user = state
+        .serving()?
+        .state
+        .admin
+        .find_user(&request.user)
+        .await?;
+    Ok(view(&user))
 }
 
-/// `POST /v1/users/{user}/disable`
-pub async fn disable(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-) -> Result<Json<Revocation>, ApiError> {
-    Ok(revocation(
-        state.serving()?.state.admin.disable(&user).await?,
-    ))
-}
-
-/// `POST /v1/users/{user}/enable`
-pub async fn enable(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-) -> Result<Json<AdminUser>, ApiError> {
-    let user = state.serving()?.state.admin.enable(&user).await?;
-    Ok(Json(view(&user)))
-}
-
-/// `POST /v1/users/{user}/logout`
-pub async fn logout(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-) -> Result<Json<Revocation>, ApiError> {
-    Ok(revocation(
-        state.serving()?.state.admin.logout(&user).await?,
-    ))
-}
-
-/// `PUT /v1/users/{user}/password`
-pub async fn set_password(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-    ApiJson(body): ApiJson<SetPassword>,
-) -> Result<Json<Revocation>, ApiError> {
+pub async fn disable(state: AdminState, request: DisableUser) -> Result<Revocation, ApiError> {
     let admin = &state.serving()?.state.admin;
-    Ok(revocation(admin.set_password(&user, body.password).await?))
+    Ok(revocation(admin.disable(&request.user).await?))
 }
 
-/// `DELETE /v1/users/{user}`
-pub async fn delete(
-    State(state): State<AdminState>,
-    Path(user): Path<String>,
-) -> Result<Json<Revocation>, ApiError> {
-    Ok(revocation(
-        state.serving()?.state.admin.delete_user(&user).await?,
-    ))
+pub async fn enable(state: AdminState, request: EnableUser) -> Result<AdminUser, ApiError> {
+    let user = state.serving()?.state.admin.enable(&request.user).await?;
+    Ok(view(&user))
+}
+
+pub async fn logout(state: AdminState, request: LogoutUser) -> Result<Revocation, ApiError> {
+    let admin = &state.serving()?.state.admin;
+    Ok(revocation(admin.logout(&request.user).await?))
+}
+
+pub async fn set_password(state: AdminState, request: SetPassword) -> Result<Revocation, ApiError> {
+    let admin = &state.serving()?.state.admin;
+    let revoked = admin
+        .set_password(&request.user, request.body.password)
+        .await?;
+    Ok(revocation(revoked))
+}
+
+/// The answer names the account as it was, marked deleted: the stored record is anonymised.
+pub async fn delete(state: AdminState, request: DeleteUser) -> Result<Revocation, ApiError> {
+    let admin = &state.serving()?.state.admin;
+    let mut answer = revocation(admin.delete_user(&request.user).await?);
+    answer.user.state = AccountState::Deleted;
+    Ok(answer)
 }

@@ -50,7 +50,8 @@ impl ApiError {
         }
     }
 
-    fn with_field(mut self, field: &'static str) -> Self {
+    /// Names the request field the error is about.
+    pub fn with_field(mut self, field: &'static str) -> Self {
         self.field = Some(field);
         self
     }

@@ -1,15 +1,13 @@
 //! `audit`: who did what over the admin socket.
 
-use omegachat_contract::admin::AuditLog;
+use omegachat_contract::admin::{AuditLog, ReadAudit};
 
 use super::Context;
-use crate::client::with_query;
 use crate::error::CliError;
 use crate::output::{self, Table};
 
 pub async fn run(limit: Option<u32>, ctx: &Context) -> Result<(), CliError> {
-    let path = with_query("/v1/audit", &[("limit", limit.map(|n| n.to_string()))]);
-    let reply = ctx.client()?.get::<AuditLog>(&path).await?;
+    let reply = ctx.client()?.send(&ReadAudit { limit }).await?;
     ctx.show(&reply, render)
 }
 

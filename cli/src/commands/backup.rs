@@ -2,20 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-use omegachat_contract::admin::{BackupOutcome, BackupRequest};
+use omegachat_contract::admin::WriteBackup;
 
 use super::Context;
 use crate::error::CliError;
 use crate::output;
 
 pub async fn run(path: &Path, ctx: &Context) -> Result<(), CliError> {
-    let request = BackupRequest {
+    let request = WriteBackup {
         path: absolute(path)?,
     };
-    let reply = ctx
-        .client()?
-        .post::<_, BackupOutcome>("/v1/backup", Some(&request))
-        .await?;
+    let reply = ctx.client()?.send(&request).await?;
     ctx.show(&reply, |outcome| {
         format!(
             "backup written to {} ({})\n",

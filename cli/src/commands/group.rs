@@ -1,10 +1,13 @@
 //! `group …`: groups and their members.
 
-use omegachat_contract::admin::{AddMember, AdminGroup, CreateGroup, Deleted, GroupList, SetRole};
+use omegachat_contract::admin::{
+    self, AddMember, AdminGroup, CreateGroup, DeleteGroup, GetGroup, GroupList, ListGroups,
+    NewMember, NewRole, RemoveMember, SetRole,
+};
 
-use super::{Context, hint_next_page, next_page_command, paging_query, plural};
+use super::{Context, hint_next_page, next_page_command, plural};
 use crate::args::{GroupCommand, GroupRole, MemberRole};
-use crate::client::{AdminClient, encode, with_query};
+use crate::client::AdminClient;
 use crate::error::CliError;
 use crate::output::{self, Table};
 use crate::prompt::{self, Consent};
@@ -23,17 +26,18 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
                 owner,
                 members,
             };
-            let reply = ctx
-                .client()?
-                .post::<_, AdminGroup>("/v1/groups", Some(&request))
-                .await?;
+            let reply = ctx.client()?.send(&request).await?;
             ctx.show(&reply, |group| {
                 format!("created group {}\n\n{}", group.name, render_group(group))
             })
         }
         GroupCommand::List { paging } => {
-            let path = with_query("/v1/groups", &paging_query(&paging));
-            let reply = ctx.client()?.get::<GroupList>(&path).await?;
+            let request = ListGroups {
+                prefix: paging.prefix.clone(),
+                limit: paging.limit,
+                cursor: paging.cursor.clone(),
+            };
+            let reply = ctx.client()?.send(&request).await?;
             ctx.show(&reply, render_list)?;
             hint_next_page(ctx, reply.body.next_cursor.as_deref(), |cursor| {
                 next_page_command("omegactl group list", &paging, &[], cursor)
@@ -41,10 +45,7 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
             Ok(())
         }
         GroupCommand::Show { group_id } => {
-            let reply = ctx
-                .client()?
-                .get::<AdminGroup>(&group_path(&group_id))
-                .await?;
+            let reply = ctx.client()?.send(&GetGroup { group: group_id }).await?;
             ctx.show(&reply, render_group)
         }
         GroupCommand::Add {
@@ -53,14 +54,13 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
             role,
         } => {
             let request = AddMember {
-                user,
-                role: Some(member_role(role).to_owned()),
+                group: group_id,
+                body: NewMember {
+                    user,
+                    role: Some(role.into()),
+                },
             };
-            let path = format!("{}/members", group_path(&group_id));
-            let reply = ctx
-                .client()?
-                .post::<_, AdminGroup>(&path, Some(&request))
-                .await?;
+            let reply = ctx.client()?.send(&request).await?;
             ctx.show(&reply, render_group)
         }
         GroupCommand::Remove { group_id, user } => {
@@ -70,14 +70,17 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
             )?;
             let client = ctx.client()?;
             if consent == Consent::Ask {
-                let group = fetch(&client, &group_id).await?;
+                let group = fetch(&client, group_id).await?;
                 prompt::confirm(
                     consent,
                     &format!("Remove {user} from group {} ({})?", group.name, group.id),
                 )?;
             }
-            let path = format!("{}/members/{}", group_path(&group_id), encode(&user));
-            let reply = client.delete::<AdminGroup>(&path).await?;
+            let request = RemoveMember {
+                group: group_id,
+                user,
+            };
+            let reply = client.send(&request).await?;
             ctx.show(&reply, render_group)
         }
         GroupCommand::Role {
@@ -86,17 +89,18 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
             role,
         } => {
             let request = SetRole {
-                role: group_role(role).to_owned(),
+                group: group_id,
+                user,
+                body: NewRole { role: role.into() },
             };
-            let path = format!("{}/members/{}/role", group_path(&group_id), encode(&user));
-            let reply = ctx.client()?.put::<_, AdminGroup>(&path, &request).await?;
+            let reply = ctx.client()?.send(&request).await?;
             ctx.show(&reply, render_group)
         }
         GroupCommand::Delete { group_id } => {
             let consent = prompt::consent(ctx.global.yes, &format!("delete group {group_id}"))?;
             let client = ctx.client()?;
             if consent == Consent::Ask {
-                let group = fetch(&client, &group_id).await?;
+                let group = fetch(&client, group_id).await?;
                 prompt::confirm(
                     consent,
                     &format!(
@@ -107,44 +111,46 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> Result<(), CliError> {
                     ),
                 )?;
             }
-            let reply = client.delete::<Deleted>(&group_path(&group_id)).await?;
+            let reply = client.send(&DeleteGroup { group: group_id }).await?;
             ctx.show(&reply, |deleted| format!("deleted group {}\n", deleted.id))
         }
     }
 }
 
-async fn fetch(client: &AdminClient, group_id: &str) -> Result<AdminGroup, CliError> {
-    Ok(client.get::<AdminGroup>(&group_path(group_id)).await?.body)
+async fn fetch(client: &AdminClient, group: i64) -> Result<AdminGroup, CliError> {
+    Ok(client.send(&GetGroup { group }).await?.body)
 }
 
-fn group_path(group_id: &str) -> String {
-    format!("/v1/groups/{}", encode(group_id))
-}
-
-/// The protocol's spelling of the roles (`AddMember::role`, `SetRole::role`).
-fn member_role(role: MemberRole) -> &'static str {
-    match role {
-        MemberRole::Member => "member",
-        MemberRole::Admin => "admin",
+impl From<MemberRole> for admin::GroupRole {
+    fn from(role: MemberRole) -> Self {
+        match role {
+            MemberRole::Member => admin::GroupRole::Member,
+            MemberRole::Admin => admin::GroupRole::Admin,
+        }
     }
 }
 
-fn group_role(role: GroupRole) -> &'static str {
-    match role {
-        GroupRole::Member => "member",
-        GroupRole::Admin => "admin",
-        GroupRole::Owner => "owner",
+impl From<GroupRole> for admin::GroupRole {
+    fn from(role: GroupRole) -> Self {
+        match role {
+            GroupRole::Member => admin::GroupRole::Member,
+            GroupRole::Admin => admin::GroupRole::Admin,
+            GroupRole::Owner => admin::GroupRole::Owner,
+        }
     }
 }
 
 fn owner(group: &AdminGroup) -> String {
-    let owner = group.members.iter().find(|m| m.role == "owner");
+    let owner = group
+        .members
+        .iter()
+        .find(|m| m.role == admin::GroupRole::Owner);
     output::or_dash(owner.map(|m| m.username.as_str()))
 }
 
 fn render_group(group: &AdminGroup) -> String {
     let mut out = output::fields(&[
-        ("id", group.id.clone()),
+        ("id", group.id.to_string()),
         ("name", group.name.clone()),
         ("description", output::or_dash(group.description.as_deref())),
         ("conversation", group.conversation_id.clone()),
@@ -155,8 +161,8 @@ fn render_group(group: &AdminGroup) -> String {
     for member in &group.members {
         table.row(vec![
             member.username.clone(),
-            member.role.clone(),
-            member.user_id.clone(),
+            member.role.as_str().to_owned(),
+            member.user_id.to_string(),
         ]);
     }
     if !table.is_empty() {
@@ -173,7 +179,7 @@ fn render_list(list: &GroupList) -> String {
     let mut table = Table::new(&["ID", "NAME", "MEMBERS", "OWNER", "CREATED"]);
     for group in &list.groups {
         table.row(vec![
-            group.id.clone(),
+            group.id.to_string(),
             group.name.clone(),
             group.members.len().to_string(),
             owner(group),
@@ -190,21 +196,21 @@ mod tests {
 
     fn team() -> AdminGroup {
         AdminGroup {
-            id: "g-1".into(),
+            id: 7,
             name: "Team".into(),
             description: None,
             conversation_id: "c-1".into(),
             created_at: "2026-01-01T00:00:00Z".into(),
             members: vec![
                 AdminGroupMember {
-                    user_id: "u-1".into(),
+                    user_id: 1,
                     username: "alice".into(),
-                    role: "owner".into(),
+                    role: admin::GroupRole::Owner,
                 },
                 AdminGroupMember {
-                    user_id: "u-2".into(),
+                    user_id: 2,
                     username: "bob".into(),
-                    role: "member".into(),
+                    role: admin::GroupRole::Member,
                 },
             ],
         }
@@ -215,9 +221,7 @@ mod tests {
         let text = render_group(&team());
         assert!(text.contains("members:      2\n"), "{text}");
         assert!(
-            text.ends_with(
-                "USERNAME  ROLE    USER ID\nalice     owner   u-1\nbob       member  u-2\n"
-            ),
+            text.ends_with("USERNAME  ROLE    USER ID\nalice     owner   1\nbob       member  2\n"),
             "{text}"
         );
     }
@@ -230,7 +234,7 @@ mod tests {
         };
         assert_eq!(
             render_list(&list),
-            "ID   NAME  MEMBERS  OWNER  CREATED\ng-1  Team  2        alice  2026-01-01T00:00:00Z\n"
+            "ID  NAME  MEMBERS  OWNER  CREATED\n7   Team  2        alice  2026-01-01T00:00:00Z\n"
         );
     }
 }

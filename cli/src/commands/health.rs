@@ -1,6 +1,6 @@
 //! `health` and `status`: how the daemon and its backends are doing.
 
-use omegachat_contract::admin::{HealthReport, HealthStatus, StatusReport};
+use omegachat_contract::admin::{GetHealth, GetStatus, HealthReport, HealthStatus, StatusReport};
 
 use super::Context;
 use crate::error::{CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -10,7 +10,7 @@ use crate::output::{self, Table};
 pub async fn health(ctx: &Context) -> Result<u8, CliError> {
     let reply = ctx
         .client()?
-        .get::<HealthReport>("/v1/health")
+        .send(&GetHealth)
         .await
         // A daemon that cannot even report its health counts as down, not as a refused request.
         .map_err(|err| match err {
@@ -29,17 +29,9 @@ fn exit_code(status: HealthStatus) -> u8 {
     }
 }
 
-fn status_word(status: HealthStatus) -> &'static str {
-    match status {
-        HealthStatus::Healthy => "healthy",
-        HealthStatus::Degraded => "degraded",
-        HealthStatus::Down => "down",
-    }
-}
-
 fn render_health(report: &HealthReport) -> String {
     let mut out = output::fields(&[
-        ("status", status_word(report.status).to_owned()),
+        ("status", report.status.as_str().to_owned()),
         ("version", report.version.clone()),
         ("serving", output::yes_no(report.serving)),
         ("pending migrations", report.pending_migrations.to_string()),
@@ -68,7 +60,7 @@ fn render_health(report: &HealthReport) -> String {
 
 /// `GET /v1/status`.
 pub async fn status(ctx: &Context) -> Result<(), CliError> {
-    let reply = ctx.client()?.get::<StatusReport>("/v1/status").await?;
+    let reply = ctx.client()?.send(&GetStatus).await?;
     ctx.show(&reply, render_status)
 }
 

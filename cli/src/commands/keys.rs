@@ -1,11 +1,11 @@
 //! `keys …`: the keys that sign access tokens. Retiring a key logs out every session it signed,
 //! so both ways of retiring one say how many before they act.
 
-use omegachat_contract::admin::{KeyChange, KeyInfo, KeyList, RotateKeys};
+use omegachat_contract::admin::{KeyChange, KeyInfo, KeyState, ListKeys, RetireKey, RotateKeys};
 
 use super::{Context, plural};
 use crate::args::KeysCommand;
-use crate::client::{AdminClient, encode};
+use crate::client::AdminClient;
 use crate::error::CliError;
 use crate::output::{self, Table};
 use crate::prompt::{self, Consent};
@@ -13,7 +13,7 @@ use crate::prompt::{self, Consent};
 pub async fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
     match cmd {
         KeysCommand::List => {
-            let reply = ctx.client()?.get::<KeyList>("/v1/keys").await?;
+            let reply = ctx.client()?.send(&ListKeys).await?;
             ctx.show(&reply, |list| render_keys(&list.keys))
         }
         KeysCommand::Rotate { retire_old } => {
@@ -26,7 +26,10 @@ pub async fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
             let client = ctx.client()?;
             if consent == Some(Consent::Ask) {
                 let keys = list(&client).await?;
-                let live: Vec<&KeyInfo> = keys.iter().filter(|k| k.state != "retired").collect();
+                let live: Vec<&KeyInfo> = keys
+                    .iter()
+                    .filter(|k| k.state != KeyState::Retired)
+                    .collect();
                 let sessions = live.iter().map(|k| k.live_sessions).sum::<u64>();
                 prompt::confirm(
                     Consent::Ask,
@@ -37,10 +40,7 @@ pub async fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
                     ),
                 )?;
             }
-            let request = RotateKeys { retire_old };
-            let reply = client
-                .post::<_, KeyChange>("/v1/keys/rotate", Some(&request))
-                .await?;
+            let reply = client.send(&RotateKeys { retire_old }).await?;
             ctx.show(&reply, render_change)
         }
         KeysCommand::Retire { kid } => {
@@ -61,15 +61,14 @@ pub async fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
                     ),
                 )?;
             }
-            let path = format!("/v1/keys/{}/retire", encode(&kid));
-            let reply = client.post::<(), KeyChange>(&path, None).await?;
+            let reply = client.send(&RetireKey { kid }).await?;
             ctx.show(&reply, render_change)
         }
     }
 }
 
 async fn list(client: &AdminClient) -> Result<Vec<KeyInfo>, CliError> {
-    Ok(client.get::<KeyList>("/v1/keys").await?.body.keys)
+    Ok(client.send(&ListKeys).await?.body.keys)
 }
 
 fn render_keys(keys: &[KeyInfo]) -> String {
@@ -77,7 +76,7 @@ fn render_keys(keys: &[KeyInfo]) -> String {
     for key in keys {
         table.row(vec![
             key.kid.clone(),
-            key.state.clone(),
+            key.state.as_str().to_owned(),
             key.created_at.clone(),
             output::duration(key.age_secs),
             key.live_sessions.to_string(),
@@ -117,14 +116,14 @@ mod tests {
             keys: vec![
                 KeyInfo {
                     kid: "k2".into(),
-                    state: "active".into(),
+                    state: KeyState::Active,
                     created_at: "2026-02-01T00:00:00Z".into(),
                     age_secs: 5,
                     live_sessions: 0,
                 },
                 KeyInfo {
                     kid: "k1".into(),
-                    state: "retired".into(),
+                    state: KeyState::Retired,
                     created_at: "2026-01-01T00:00:00Z".into(),
                     age_secs: 2_678_400,
                     live_sessions: 0,

@@ -1,6 +1,6 @@
 //! `migrate status` and `migrate up`: the schema of each storage engine.
 
-use omegachat_contract::admin::MigrationReport;
+use omegachat_contract::admin::{ApplyMigrations, ListMigrations, MigrationReport};
 
 use super::{Context, plural};
 use crate::args::MigrateCommand;
@@ -10,12 +10,8 @@ use crate::output::Table;
 pub async fn run(cmd: MigrateCommand, ctx: &Context) -> Result<(), CliError> {
     let client = ctx.client()?;
     let reply = match cmd {
-        MigrateCommand::Status => client.get::<MigrationReport>("/v1/migrations").await?,
-        MigrateCommand::Up => {
-            client
-                .post::<(), MigrationReport>("/v1/migrations/apply", None)
-                .await?
-        }
+        MigrateCommand::Status => client.send(&ListMigrations).await?,
+        MigrateCommand::Up => client.send(&ApplyMigrations).await?,
     };
     ctx.show(&reply, render)
 }

@@ -70,15 +70,6 @@ pub async fn run(command: Command, ctx: &Context) -> Result<u8, CliError> {
     }
 }
 
-/// The query parameters of a list page.
-fn paging_query(paging: &Paging) -> Vec<(&'static str, Option<String>)> {
-    vec![
-        ("prefix", paging.prefix.clone()),
-        ("limit", paging.limit.map(|n| n.to_string())),
-        ("cursor", paging.cursor.clone()),
-    ]
-}
-
 /// The command line that fetches the next page, for the hint after a list.
 fn next_page_command(base: &str, paging: &Paging, extra: &[&str], cursor: &str) -> String {
     let mut words: Vec<String> = base.split(' ').map(str::to_owned).collect();

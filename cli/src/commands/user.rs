@@ -1,11 +1,13 @@
 //! `user …`: accounts. Passwords and confirmations are settled before the first request, so a
 //! run without a terminal fails fast instead of half-way.
 
-use omegachat_contract::admin::{AdminUser, CreateUser, Revocation, SetPassword, UserList};
+use omegachat_contract::admin::{
+    AdminUser, CreateUser, DeleteUser, DisableUser, EnableUser, GetUser, ListUsers, LogoutUser,
+    NewPassword, Revocation, SetPassword, UserList,
+};
 
-use super::{Context, hint_next_page, next_page_command, paging_query, plural};
+use super::{Context, hint_next_page, next_page_command, plural};
 use crate::args::UserCommand;
-use crate::client::{encode, with_query};
 use crate::error::CliError;
 use crate::output::{self, Table};
 use crate::prompt::{self, Consent, PasswordInput};
@@ -26,20 +28,19 @@ pub async fn run(cmd: UserCommand, ctx: &Context) -> Result<(), CliError> {
                 email,
                 display_name,
             };
-            let reply = client
-                .post::<_, AdminUser>("/v1/users", Some(&request))
-                .await?;
+            let reply = client.send(&request).await?;
             ctx.show(&reply, |user| {
                 format!("created user {}\n\n{}", user.username, render_user(user))
             })
         }
         UserCommand::List { paging, disabled } => {
-            let mut query = paging_query(&paging);
-            query.push(("disabled", disabled.then(|| "true".to_owned())));
-            let reply = ctx
-                .client()?
-                .get::<UserList>(&with_query("/v1/users", &query))
-                .await?;
+            let request = ListUsers {
+                prefix: paging.prefix.clone(),
+                limit: paging.limit,
+                cursor: paging.cursor.clone(),
+                disabled,
+            };
+            let reply = ctx.client()?.send(&request).await?;
             ctx.show(&reply, render_list)?;
             let extra: &[&str] = if disabled { &["--disabled"] } else { &[] };
             hint_next_page(ctx, reply.body.next_cursor.as_deref(), |cursor| {
@@ -48,27 +49,27 @@ pub async fn run(cmd: UserCommand, ctx: &Context) -> Result<(), CliError> {
             Ok(())
         }
         UserCommand::Show { user } => {
-            let reply = ctx.client()?.get::<AdminUser>(&user_path(&user)).await?;
+            let reply = ctx.client()?.send(&GetUser { user }).await?;
             ctx.show(&reply, render_user)
         }
         UserCommand::Disable { user } => {
-            let path = format!("{}/disable", user_path(&user));
-            let reply = ctx.client()?.post::<(), Revocation>(&path, None).await?;
+            let reply = ctx.client()?.send(&DisableUser { user }).await?;
             ctx.show(&reply, |r| render_revocation("disabled", r))
         }
         UserCommand::Enable { user } => {
-            let path = format!("{}/enable", user_path(&user));
-            let reply = ctx.client()?.post::<(), AdminUser>(&path, None).await?;
+            let reply = ctx.client()?.send(&EnableUser { user }).await?;
             ctx.show(&reply, |user| format!("enabled user {}\n", user.username))
         }
         UserCommand::Passwd { user, password } => {
             let input = PasswordInput::choose(password.password_stdin)?;
             let client = ctx.client()?;
             let request = SetPassword {
-                password: input.read(&user)?,
+                body: NewPassword {
+                    password: input.read(&user)?,
+                },
+                user,
             };
-            let path = format!("{}/password", user_path(&user));
-            let reply = client.put::<_, Revocation>(&path, &request).await?;
+            let reply = client.send(&request).await?;
             ctx.show(&reply, |r| render_revocation("set a new password for", r))
         }
         UserCommand::Delete { user } => {
@@ -76,7 +77,7 @@ pub async fn run(cmd: UserCommand, ctx: &Context) -> Result<(), CliError> {
             let client = ctx.client()?;
             if consent == Consent::Ask {
                 // Named from the daemon's record, so a typo'd id shows whom it would hit.
-                let found = client.get::<AdminUser>(&user_path(&user)).await?.body;
+                let found = client.send(&GetUser { user: user.clone() }).await?.body;
                 prompt::confirm(
                     consent,
                     &format!(
@@ -85,35 +86,26 @@ pub async fn run(cmd: UserCommand, ctx: &Context) -> Result<(), CliError> {
                     ),
                 )?;
             }
-            let reply = client.delete::<Revocation>(&user_path(&user)).await?;
+            let reply = client.send(&DeleteUser { user }).await?;
             ctx.show(&reply, |r| render_revocation("deleted", r))
         }
         UserCommand::Logout { user } => {
-            let path = format!("{}/logout", user_path(&user));
-            let reply = ctx.client()?.post::<(), Revocation>(&path, None).await?;
+            let reply = ctx.client()?.send(&LogoutUser { user }).await?;
             ctx.show(&reply, |r| render_revocation("logged out", r))
         }
     }
 }
 
-fn user_path(user: &str) -> String {
-    format!("/v1/users/{}", encode(user))
-}
-
-fn state(user: &AdminUser) -> String {
-    if user.disabled { "disabled" } else { "active" }.to_owned()
-}
-
 fn render_user(user: &AdminUser) -> String {
     output::fields(&[
-        ("id", user.id.clone()),
+        ("id", user.id.to_string()),
         ("username", user.username.clone()),
         ("email", user.email.clone()),
         (
             "display name",
             output::or_dash(user.display_name.as_deref()),
         ),
-        ("state", state(user)),
+        ("state", user.state.as_str().to_owned()),
         ("created", user.created_at.clone()),
         ("last seen", output::or_dash(user.last_seen.as_deref())),
     ])
@@ -135,10 +127,10 @@ fn render_list(list: &UserList) -> String {
     for user in &list.users {
         table.row(vec![
             user.username.clone(),
-            user.id.clone(),
+            user.id.to_string(),
             user.email.clone(),
             output::or_dash(user.display_name.as_deref()),
-            state(user),
+            user.state.as_str().to_owned(),
             user.created_at.clone(),
             output::or_dash(user.last_seen.as_deref()),
         ]);
@@ -162,14 +154,15 @@ fn render_revocation(verb: &str, revocation: &Revocation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use omegachat_contract::admin::AccountState;
 
     fn alice() -> AdminUser {
         AdminUser {
-            id: "u-1".into(),
+            id: 1,
             username: "alice".into(),
             email: "alice@example.org".into(),
             display_name: None,
-            disabled: true,
+            state: AccountState::Disabled,
             created_at: "2026-01-01T00:00:00Z".into(),
             last_seen: None,
         }
@@ -193,10 +186,5 @@ mod tests {
             render_revocation("disabled", &revocation),
             "disabled alice; 1 live connection closed\n"
         );
-    }
-
-    #[test]
-    fn user_names_are_encoded_in_paths() {
-        assert_eq!(user_path("a b/c"), "/v1/users/a%20b%2Fc");
     }
 }

@@ -20,7 +20,10 @@ fn groups_are_managed_on_the_owners_authority() {
         "--description",
         "on call",
     ]);
-    let id = group["id"].as_str().unwrap().to_owned();
+    // Ids are integers, as on the public API.
+    let group_id = group["id"].as_i64().expect("an integer group id");
+    let id = group_id.to_string();
+    assert!(group["members"][0]["user_id"].is_i64(), "{group}");
     assert_eq!(group["members"].as_array().unwrap().len(), 2);
     let added = daemon.json(&["group", "add", &id, "ivan", "--role", "admin"]);
     assert!(
@@ -49,7 +52,7 @@ fn groups_are_managed_on_the_owners_authority() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|g| g["id"] == id)
+            .any(|g| g["id"] == group_id)
     );
 
     // The members see it: hank (now owner) lists the group and reads the story in its history.

@@ -1,4 +1,4 @@
-//! Health, status, and migrations on a fresh PostgreSQL database.
+//! Health, status, migrations on a fresh PostgreSQL database, and the protocol as plain HTTP.
 
 use serde_json::json;
 
@@ -24,7 +24,7 @@ fn health_and_status_report_a_serving_daemon() {
         "POST",
         "/api/conversations/direct",
         Some(&token),
-        Some(json!({ "user_id": daemon.json(&["user", "show", "ann"])["id"].as_str().unwrap().parse::<i64>().unwrap() })),
+        Some(json!({ "user_id": daemon.json(&["user", "show", "ann"])["id"].as_i64().unwrap() })),
     );
     // A conversation with oneself is refused or allowed depending on policy; either way it answers.
     assert!(status < 500);
@@ -97,4 +97,51 @@ fn migrate_status_and_up_on_a_fresh_postgres_database() {
             .iter()
             .any(|e| e["action"] == "POST /v1/migrations/apply")
     );
+}
+
+/// What `curl --unix-socket` meets: the contract's routes, with its errors for what omegactl
+/// would never send.
+#[test]
+fn the_admin_protocol_answers_plain_http_clients() {
+    let daemon = Daemon::start();
+    daemon.create_user("nora", PASSWORD);
+    let (status, user) = daemon.admin_raw("GET", "/v1/users/nora", None);
+    assert_eq!(status, 200, "{user}");
+    assert!(user["id"].is_i64(), "{user}");
+    assert_eq!(user["state"], "active");
+    // A POST without a body where none is needed; a body where one is.
+    assert_eq!(
+        daemon.admin_raw("POST", "/v1/users/nora/logout", None).0,
+        200
+    );
+    let (status, rotated) =
+        daemon.admin_raw("POST", "/v1/keys/rotate", Some(r#"{"retire_old":false}"#));
+    assert_eq!(status, 200, "{rotated}");
+    assert_eq!(rotated["keys"][0]["state"], "active");
+
+    let (status, error) = daemon.admin_raw("GET", "/v1/groups/team", None);
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"]["code"], "invalid_id");
+    assert_eq!(error["error"]["field"], "group");
+    let (status, error) = daemon.admin_raw("GET", "/v1/users?limit=many", None);
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"]["code"], "invalid_query");
+    let (status, error) = daemon.admin_raw("POST", "/v1/users", None);
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"]["code"], "missing_body");
+    let (status, error) = daemon.admin_raw(
+        "PUT",
+        "/v1/groups/1/members/nora/role",
+        Some(r#"{"role":"boss"}"#),
+    );
+    assert_eq!(status, 422, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owner"),
+        "{error}"
+    );
+    let (status, error) = daemon.admin_raw("GET", "/v1/nothing", None);
+    assert_eq!(status, 404, "{error}");
 }

@@ -12,7 +12,8 @@ fn user_lifecycle_and_its_effect_on_sessions() {
     let daemon = Daemon::start();
     let created = daemon.create_user("alice", PASSWORD);
     assert_eq!(created["username"], "alice");
-    assert_eq!(created["disabled"], false);
+    assert_eq!(created["state"], "active");
+    assert!(created["id"].is_i64(), "{created}");
     daemon.create_user("bob", PASSWORD);
 
     let list = daemon.json(&["user", "list", "--limit", "1"]);
@@ -46,7 +47,7 @@ fn user_lifecycle_and_its_effect_on_sessions() {
 
     // disable: the token dies, login is refused; enable lets them back in.
     let disabled = daemon.json(&["user", "disable", "alice"]);
-    assert_eq!(disabled["user"]["disabled"], true);
+    assert_eq!(disabled["user"]["state"], "disabled");
     assert_eq!(
         daemon.call("GET", "/api/users/me", Some(&token), None).0,
         401
@@ -87,6 +88,7 @@ fn user_lifecycle_and_its_effect_on_sessions() {
     assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
     let deleted = daemon.json(&["--yes", "user", "delete", "alice"]);
     assert_eq!(deleted["user"]["username"], "alice");
+    assert_eq!(deleted["user"]["state"], "deleted");
     let gone = run(daemon.omegactl(&["user", "show", "alice"]));
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("not found"), "{}", gone.stderr);

@@ -152,6 +152,32 @@ impl Daemon {
         body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// One raw HTTP/1.1 request on the admin socket, as `curl --unix-socket` would send it;
+    /// returns the status and the JSON body.
+    pub fn admin_raw(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        use std::io::{Read, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(&self.socket).unwrap();
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        if let Some(body) = body {
+            request.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ));
+        } else {
+            request.push_str("\r\n");
+        }
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let status = answer[9..12].parse().unwrap();
+        let json = answer
+            .split_once("\r\n\r\n")
+            .and_then(|(_, body)| serde_json::from_str(body).ok())
+            .unwrap_or(Value::Null);
+        (status, json)
+    }
+
     /// Creates an account through omegactl, the password on stdin.
     pub fn create_user(&self, username: &str, password: &str) -> Value {
         let mut cmd = self.omegactl(&[
