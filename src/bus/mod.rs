@@ -4,6 +4,9 @@
 //! embedded profile uses an in-process broadcast channel. Delivery is best effort by design:
 //! everything an event announces is already stored, and clients catch up through history.
 
+pub mod codec;
+pub mod redis;
+
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
@@ -65,6 +68,22 @@ pub enum Event {
         online: bool,
         last_seen: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Node-wide, no recipients: a conversation's participants changed; every node forgets
+    /// what it cached about them.
+    AudienceChanged { conversation_id: ConversationId },
+    /// Node-wide, no recipients: a signing key was added, rotated or retired; every node reloads
+    /// its keys.
+    KeysChanged,
+}
+
+impl Event {
+    /// Whether the event concerns every node rather than a set of users.
+    pub fn is_node_wide(&self) -> bool {
+        matches!(
+            self,
+            Event::KeyRetired { .. } | Event::AudienceChanged { .. } | Event::KeysChanged
+        )
+    }
 }
 
 /// What changed about a conversation (`conversation_updated`'s `reason`).
@@ -125,8 +144,13 @@ impl RevocationReason {
 pub trait EventBus: Send + Sync {
     /// Sends `envelope` to subscribers; never blocks on slow ones.
     fn publish(&self, envelope: Envelope);
-    /// A stream of everything published from now on.
+    /// A stream of everything published from now on, on this node and (scaled out) for this
+    /// node's users on every other.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>>;
+    /// This node holds one more socket of `user`: their events must reach this node.
+    fn watch(&self, _user: UserId) {}
+    /// This node holds one socket fewer of `user`.
+    fn unwatch(&self, _user: UserId) {}
 }
 
 /// The embedded profile's bus: one process, one broadcast channel.
@@ -144,8 +168,13 @@ impl LocalBus {
 
 impl EventBus for LocalBus {
     fn publish(&self, envelope: Envelope) {
-        // Most events are for their recipients only; a retired key concerns every socket.
-        if envelope.recipients.is_empty() && !matches!(envelope.event, Event::KeyRetired { .. }) {
+        // Most events are for their recipients only; a retired key concerns every socket. Cache
+        // invalidations are for other nodes, and there are none.
+        if matches!(
+            envelope.event,
+            Event::AudienceChanged { .. } | Event::KeysChanged
+        ) || (envelope.recipients.is_empty() && !envelope.event.is_node_wide())
+        {
             return;
         }
         // An error only means nobody subscribes (no real-time edge running): nothing to deliver.

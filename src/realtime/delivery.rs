@@ -37,10 +37,11 @@ pub async fn run(
     }
 }
 
-/// The Socket.IO event name and payload for a bus event.
+/// The Socket.IO event name and payload for a bus event; `None` for events meant for the
+/// nodes' caches, not for sockets.
 /// `typing_ms` is how long a `typing` start lasts unless renewed, so receivers expire it alike.
-fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
-    match event {
+fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
+    Some(match event {
         Event::MessageCreated(m) => ("receive_message", json!(MessageView::from(m))),
         Event::MessageEdited(m) => ("message_edited", json!(MessageView::from(m))),
         Event::MessageDeleted(m) => ("message_deleted", json!(MessageView::from(m))),
@@ -93,7 +94,8 @@ fn render(event: &Event, typing_ms: u64) -> (&'static str, Value) {
             "presence",
             json!({ "user_id": user_id.0, "online": online, "last_seen": last_seen }),
         ),
-    }
+        Event::AudienceChanged { .. } | Event::KeysChanged => return None,
+    })
 }
 
 async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
@@ -112,7 +114,9 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
             socket.leave(conversation_room(*conversation_id));
         }
     }
-    let (name, payload) = render(&envelope.event, typing_ms);
+    let Some((name, payload)) = render(&envelope.event, typing_ms) else {
+        return;
+    };
     if let Err(e) = io.clone().to(rooms.clone()).emit(name, &payload).await {
         report_undelivered(name, &e);
     }
@@ -126,7 +130,9 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
 
 /// Closes every local socket whose token was signed by `kid`, telling it why first.
 async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Event) {
-    let (name, payload) = render(event, 0);
+    let Some((name, payload)) = render(event, 0) else {
+        return;
+    };
     let mut closed = 0usize;
     for socket in io.clone().sockets() {
         let signed_by_kid = socket

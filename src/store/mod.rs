@@ -35,6 +35,7 @@ pub mod counters;
 pub mod database;
 pub mod keys;
 pub mod presence;
+pub mod redis;
 mod sql;
 
 pub use keys::{GrantStore, KeyStore};

@@ -121,6 +121,20 @@ pub async fn fresh_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// The test Redis server's URL and a key prefix no other test uses.
+///
+/// The server is named by `OMEGACHAT_TEST_REDIS_URL` (`.ci/test` starts one). Without it the test
+/// fails rather than skip, as for PostgreSQL.
+pub fn test_redis() -> (String, String) {
+    let url = std::env::var("OMEGACHAT_TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "OMEGACHAT_TEST_REDIS_URL is not set: run the suite with .ci/test (which starts a throwaway \
+             Redis server), or point the variable at one, e.g. redis://127.0.0.1:6379/"
+        )
+    });
+    (url, format!("test-{}:", uuid::Uuid::new_v4().simple()))
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)

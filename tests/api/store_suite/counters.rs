@@ -1,7 +1,7 @@
 //! `WindowCounters`: fixed windows (not sliding) that open on the first hit.
 //!
-//! Runs on `MemoryCounters` under a paused clock today. The suite waits with `tokio::time::sleep`
-//! only, so the Redis-backed counters (`INCR` + `EXPIRE`) can run it unchanged on a real clock.
+//! Runs on `MemoryCounters` under a paused clock and on `RedisCounters` on a real one: the suite
+//! waits with `tokio::time::sleep` only, which serves both.
 
 use std::time::Duration;
 

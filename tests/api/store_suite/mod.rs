@@ -4,8 +4,9 @@
 //! …), in the manner of Garage's `test_suite(db)`: an engine joins by opening its stores and
 //! calling them. SQLite and PostgreSQL run here on a fresh database per concern, opened directly
 //! (no daemon, so no signing key or other start-up rows get in the way); the ScyllaDB store will
-//! call the same functions. Counters and presence live in-process today, so their suites run on
-//! `MemoryCounters` and `MemoryPresence`; the Redis-backed ones will plug into the same functions.
+//! call the same functions. Counters run on `MemoryCounters` and on `RedisCounters` against the
+//! test Redis (under a key prefix of their own); presence on `MemoryPresence`, and the Redis-backed
+//! presence will plug into the same function.
 //!
 //! Stories within a concern share one database, so each uses its own names. The daemon-level
 //! stories elsewhere in `tests/api` stay: they check what the services make of these answers.
@@ -166,11 +167,19 @@ mod user_store_beyond_ascii {
 
 mod window_counters {
     use omegachatd::store::counters::MemoryCounters;
+    use omegachatd::store::redis::counters::RedisCounters;
 
-    // A paused clock skips the suite's waits; a Redis run would wait for real.
+    // A paused clock skips the suite's waits; the Redis run waits for real.
     #[tokio::test(start_paused = true)]
     async fn memory() {
         super::counters::suite(&MemoryCounters::default()).await;
+    }
+
+    #[tokio::test]
+    async fn redis() {
+        let (url, prefix) = crate::helpers::test_redis();
+        let conn = omegachatd::store::redis::connect(&url).await.unwrap();
+        super::counters::suite(&RedisCounters::new(conn, &prefix)).await;
     }
 }
 

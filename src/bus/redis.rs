@@ -1,0 +1,322 @@
+//! The scaled-out profile's bus: events cross nodes over Redis pub/sub.
+//!
+//! Design (cost per message in DESIGN-scale-out.md):
+//! - **A channel per user** (`{prefix}u:{id}`). A node subscribes to the channels of the users
+//!   whose sockets it holds, and only to those, so it receives only events it can deliver:
+//!   adding nodes does not make every node parse every event. A publish costs one `PUBLISH` per
+//!   recipient, pipelined, all carrying the same bytes encoded once (`codec`). Node-wide events
+//!   (a retired signing key, cache invalidations) go to one `{prefix}nodes` channel.
+//! - **Local first.** Every event is delivered to this node's sockets from memory, whether or
+//!   not Redis answers; a node skips its own frames when Redis echoes them back, so nothing is
+//!   delivered twice and a node never needs Redis to reach its own sockets.
+//! - **Bounded.** Publishes wait in a bounded outbox; while Redis is down the oldest work is not
+//!   kept: a full outbox drops new events (counted, warned once per outage). Clients catch up
+//!   through history, as after any missed event.
+//! - **Self-healing.** `ConnectionManager` reconnects with backoff and resubscribes by itself
+//!   (RESP3 push messages); the subscription set is reconciled in batches (one `SUBSCRIBE` or
+//!   `UNSUBSCRIBE` naming many channels) whenever sockets come or go.
+//!
+//! A single Redis (or a Sentinel-managed primary) is assumed. On Redis Cluster the same design
+//! maps onto sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE` grouped by slot); it brings nothing on one
+//! node, where plain pub/sub is the same work.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::{PushInfo, PushKind, Value};
+use tokio::sync::{Notify, broadcast, mpsc};
+
+use super::codec::{self, NodeTag};
+use super::{Envelope, EventBus};
+use crate::domain::UserId;
+use crate::store::redis::{self as redis_store, RedisSetupError};
+
+/// Events published but not yet handed to Redis, beyond which new ones are dropped.
+const OUTBOX_CAPACITY: usize = 16_384;
+/// Most envelopes written in one pipeline.
+const MAX_BATCH: usize = 256;
+/// Most channels named in one SUBSCRIBE/UNSUBSCRIBE.
+const MAX_CHANNELS_PER_COMMAND: usize = 1_000;
+/// Pause before retrying a failed subscription change.
+const RESUBSCRIBE_BACKOFF: Duration = Duration::from_millis(250);
+
+/// Counts for health and status reports.
+#[derive(Debug, Default)]
+pub struct BusStats {
+    pub published: AtomicU64,
+    pub dropped: AtomicU64,
+    pub received: AtomicU64,
+    pub undecodable: AtomicU64,
+}
+
+/// Events between nodes over Redis; see the module doc.
+pub struct RedisBus {
+    tag: NodeTag,
+    prefix: String,
+    local: broadcast::Sender<Arc<Envelope>>,
+    outbox: mpsc::Sender<Arc<Envelope>>,
+    /// Sockets this node holds per user: the users whose channels it should subscribe to.
+    watched: Mutex<HashMap<UserId, u32>>,
+    /// Wakes the subscription task: the watched set changed, or the bus is gone.
+    watch_changed: Arc<Notify>,
+    /// False from the first failed write until one succeeds again: warn once per outage.
+    writing: AtomicBool,
+    stats: Arc<BusStats>,
+}
+
+impl RedisBus {
+    /// Connects to Redis at `url` and starts the publishing and subscribing tasks; channel and
+    /// key names start with `prefix`. `capacity` events may queue per local subscriber.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        capacity: usize,
+    ) -> Result<Arc<Self>, RedisSetupError> {
+        let (local, _) = broadcast::channel(capacity.max(16));
+        let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let stats = Arc::new(BusStats::default());
+        let bus = Arc::new(RedisBus {
+            tag: uuid::Uuid::new_v4().as_u64_pair().0,
+            prefix: prefix.to_owned(),
+            local,
+            outbox,
+            watched: Mutex::new(HashMap::new()),
+            watch_changed: Arc::new(Notify::new()),
+            writing: AtomicBool::new(true),
+            stats,
+        });
+
+        let publisher = redis_store::connect(url).await?;
+        let receiver = Arc::downgrade(&bus);
+        let subscriber_config = redis_store::manager_config()
+            .set_push_sender(move |push: PushInfo| -> Result<(), ()> {
+                if let Some(bus) = receiver.upgrade() {
+                    bus.received(push);
+                }
+                Ok(())
+            })
+            .set_automatic_resubscription();
+        let mut subscriber = redis_store::connect_with(url, subscriber_config).await?;
+        subscriber
+            .subscribe(bus.nodes_channel())
+            .await
+            .map_err(|source| RedisSetupError::Connect {
+                url: url.to_owned(),
+                source,
+            })?;
+
+        tokio::spawn(publish_loop(Arc::downgrade(&bus), outbox_rx, publisher));
+        tokio::spawn(subscription_loop(
+            Arc::downgrade(&bus),
+            bus.watch_changed.clone(),
+            subscriber,
+        ));
+        Ok(bus)
+    }
+
+    /// Counters of what went through the bus.
+    pub fn stats(&self) -> Arc<BusStats> {
+        self.stats.clone()
+    }
+
+    fn user_channel(&self, user: UserId) -> String {
+        format!("{}u:{}", self.prefix, user.0)
+    }
+
+    fn nodes_channel(&self) -> String {
+        format!("{}nodes", self.prefix)
+    }
+
+    fn user_of_channel(&self, channel: &[u8]) -> Option<UserId> {
+        let rest = channel
+            .strip_prefix(self.prefix.as_bytes())?
+            .strip_prefix(b"u:")?;
+        std::str::from_utf8(rest).ok()?.parse().ok().map(UserId)
+    }
+
+    /// A message pushed by Redis on the subscriber connection.
+    fn received(&self, push: PushInfo) {
+        if push.kind != PushKind::Message {
+            return; // subscribe confirmations, disconnect notices
+        }
+        let [Value::BulkString(channel), Value::BulkString(payload)] = push.data.as_slice() else {
+            return;
+        };
+        let recipients = if channel.as_slice() == self.nodes_channel().as_bytes() {
+            Vec::new()
+        } else if let Some(user) = self.user_of_channel(channel) {
+            vec![user]
+        } else {
+            return;
+        };
+        match codec::decode(payload) {
+            Ok((origin, _)) if origin == self.tag => {} // delivered locally when published
+            Ok((_, event)) => {
+                self.stats.received.fetch_add(1, Ordering::Relaxed);
+                let _ = self.local.send(Arc::new(Envelope { recipients, event }));
+            }
+            Err(err) => {
+                if self.stats.undecodable.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!(
+                        "dropping an event from another node that this node cannot read: {err}; \
+                         are all nodes running the same omegachatd version?"
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl EventBus for RedisBus {
+    fn publish(&self, envelope: Envelope) {
+        if envelope.recipients.is_empty() && !envelope.event.is_node_wide() {
+            return;
+        }
+        let envelope = Arc::new(envelope);
+        // This node's own sockets first, from memory: Redis may be slow or down.
+        let _ = self.local.send(envelope.clone());
+        if self.outbox.try_send(envelope).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
+        self.local.subscribe()
+    }
+
+    fn watch(&self, user: UserId) {
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        let count = watched.entry(user).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            self.watch_changed.notify_one();
+        }
+    }
+
+    fn unwatch(&self, user: UserId) {
+        let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = watched.get_mut(&user) {
+            *count -= 1;
+            if *count == 0 {
+                watched.remove(&user);
+                self.watch_changed.notify_one();
+            }
+        }
+    }
+}
+
+impl Drop for RedisBus {
+    fn drop(&mut self) {
+        // The subscription task waits for changes; tell it there will be none.
+        self.watch_changed.notify_one();
+    }
+}
+
+/// Writes queued envelopes to Redis, a pipeline per batch, until the bus is dropped.
+async fn publish_loop(
+    bus: std::sync::Weak<RedisBus>,
+    mut outbox: mpsc::Receiver<Arc<Envelope>>,
+    mut conn: ConnectionManager,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while outbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let Some(bus) = bus.upgrade() else { return };
+        let mut pipe = redis::pipe();
+        let mut publishes = 0u64;
+        for envelope in batch.drain(..) {
+            let frame = codec::encode(bus.tag, &envelope.event);
+            if envelope.recipients.is_empty() {
+                pipe.publish(bus.nodes_channel(), &frame).ignore();
+                publishes += 1;
+            }
+            for user in &envelope.recipients {
+                pipe.publish(bus.user_channel(*user), &frame).ignore();
+                publishes += 1;
+            }
+        }
+        match pipe.query_async::<()>(&mut conn).await {
+            Ok(()) => {
+                bus.stats.published.fetch_add(publishes, Ordering::Relaxed);
+                if !bus.writing.swap(true, Ordering::Relaxed) {
+                    tracing::info!("publishing events to Redis again");
+                }
+            }
+            Err(err) => {
+                bus.stats.dropped.fetch_add(publishes, Ordering::Relaxed);
+                if bus.writing.swap(false, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "cannot publish events to Redis: {err}; other nodes miss them until it is \
+                         back (this node's own sockets still get them; clients catch up through \
+                         history)"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the subscriber connection's channel set equal to the users this node holds sockets of.
+async fn subscription_loop(
+    bus: std::sync::Weak<RedisBus>,
+    changed: Arc<Notify>,
+    mut conn: ConnectionManager,
+) {
+    let mut subscribed: HashSet<UserId> = HashSet::new();
+    loop {
+        let wanted: HashSet<UserId> = {
+            let notified = changed.notified();
+            let Some(bus) = bus.upgrade() else { return };
+            let wanted: HashSet<UserId> = bus
+                .watched
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .keys()
+                .copied()
+                .collect();
+            if wanted == subscribed {
+                drop(bus);
+                notified.await;
+                continue;
+            }
+            wanted
+        };
+        let Some(bus) = bus.upgrade() else { return };
+        let add: Vec<UserId> = wanted.difference(&subscribed).copied().collect();
+        let remove: Vec<UserId> = subscribed.difference(&wanted).copied().collect();
+        let mut failed = false;
+        for chunk in add.chunks(MAX_CHANNELS_PER_COMMAND) {
+            let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
+            match conn.subscribe(channels).await {
+                Ok(()) => subscribed.extend(chunk),
+                Err(err) => {
+                    failed = true;
+                    tracing::debug!("subscribing to {} user channels failed: {err}", chunk.len());
+                }
+            }
+        }
+        for chunk in remove.chunks(MAX_CHANNELS_PER_COMMAND) {
+            let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
+            match conn.unsubscribe(channels).await {
+                Ok(()) => {
+                    for user in chunk {
+                        subscribed.remove(user);
+                    }
+                }
+                Err(err) => {
+                    failed = true;
+                    tracing::debug!(
+                        "unsubscribing from {} user channels failed: {err}",
+                        chunk.len()
+                    );
+                }
+            }
+        }
+        drop(bus);
+        if failed {
+            tokio::time::sleep(RESUBSCRIBE_BACKOFF).await;
+        }
+    }
+}
