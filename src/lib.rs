@@ -1,13 +1,15 @@
 //! omegachatd: the OmegaChat daemon as a library, so tests can build and run it in-process.
 //!
-//! Requests flow one way: edge ([`http`]) → [`service`] → [`store`]; [`domain`] types travel
-//! between them.
+//! Requests flow one way: an edge ([`http`], [`realtime`], [`admin`]) → [`service`] → [`store`]
+//! and [`bus`]; [`domain`] types travel between them. The edges share [`edge`] and never import
+//! one another; [`app`] only builds and runs them.
 
 pub mod admin;
 pub mod app;
 pub mod bus;
 pub mod cli;
 pub mod domain;
+pub mod edge;
 pub mod http;
 pub mod realtime;
 pub mod reload;
@@ -16,6 +18,6 @@ pub mod service;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;
-pub mod wire;
 
-pub use app::{AppState, Application, StartupError};
+pub use app::{Application, StartupError};
+pub use service::Services;

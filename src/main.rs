@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
         let mut hangup = signal(SignalKind::hangup()).map_err(StartupError::Signals)?;
         let app = Application::build(loaded.config).await?;
-        let reloader = Reloader::new(app.core(), log, args.config.clone());
+        let reloader = Reloader::new(app.system(), log, args.config.clone());
         tokio::spawn(async move {
             while hangup.recv().await.is_some() {
                 tracing::info!("received SIGHUP: reloading the configuration");

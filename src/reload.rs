@@ -9,14 +9,14 @@ use omegachat_contract::Config;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::app::Core;
+use crate::service::system::SystemService;
 use crate::telemetry::LogControl;
 
 /// Keys a reload applies.
 const RELOADABLE: [&str; 2] = ["log.level", "chat.sends_per_user_per_minute"];
 
 pub struct Reloader {
-    core: Arc<Core>,
+    system: Arc<SystemService>,
     log: LogControl,
     /// `--config` as given at start; the lookup order is otherwise the same as at start-up.
     explicit_path: Option<PathBuf>,
@@ -24,10 +24,14 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    pub fn new(core: Arc<Core>, log: LogControl, explicit_path: Option<PathBuf>) -> Self {
-        let current = Mutex::new(core.config.clone());
+    pub fn new(
+        system: Arc<SystemService>,
+        log: LogControl,
+        explicit_path: Option<PathBuf>,
+    ) -> Self {
+        let current = Mutex::new(system.config().clone());
         Self {
-            core,
+            system,
             log,
             explicit_path,
             current,
@@ -59,7 +63,8 @@ impl Reloader {
                 "log.level changed, but RUST_LOG is set and keeps deciding the log level"
             );
         }
-        self.core.set_send_limit(new.chat.sends_per_user_per_minute);
+        self.system
+            .set_send_limit(new.chat.sends_per_user_per_minute);
         let (applied, pending): (Vec<String>, Vec<String>) = changed
             .into_iter()
             .partition(|key| RELOADABLE.contains(&key.as_str()));

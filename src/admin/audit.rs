@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::AdminState;
 use super::peer::{Peer, user_name};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::edge::error::{ApiError, ErrorCode};
 use crate::store::audit::AuditRecord;
 
 /// Checks the peer, runs the request, and writes the audit record of anything but a read.
@@ -61,10 +61,6 @@ fn outcome(response: &Response) -> (u16, String) {
 async fn record(state: &AdminState, peer: &Peer, action: String, (status, outcome): (u16, String)) {
     let uid = peer.uid.unwrap_or(u32::MAX);
     tracing::info!(uid, action, status, outcome, "admin action");
-    // The audit table exists once the schema is current; before that only the log has it.
-    let Some(serving) = state.core.serving() else {
-        return;
-    };
     let entry = AuditRecord {
         at: Utc::now(),
         uid,
@@ -73,7 +69,7 @@ async fn record(state: &AdminState, peer: &Peer, action: String, (status, outcom
         status,
         outcome,
     };
-    if let Err(e) = serving.stores.audit.record_audit(&entry).await {
-        tracing::error!(error = %e, "cannot write the admin audit record");
+    if let Err(e) = state.system.record_audit(&entry).await {
+        tracing::error!(error = %e.detail(), "cannot write the admin audit record");
     }
 }

@@ -8,7 +8,7 @@ use omegachat_contract::admin::{
 
 use super::{AdminState, timestamp};
 use crate::domain::{Group, GroupMember, GroupRole};
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
 use crate::service::admin::AdminService;
 use crate::service::groups::GroupDraft;
 
@@ -66,8 +66,8 @@ pub async fn list(state: AdminState, request: ListGroups) -> Result<GroupList, A
     };
     let prefix = request.prefix.as_deref().filter(|p| !p.trim().is_empty());
     let (groups, next) = state
-        .serving()?
-        .state
+        .system
+        .services()?
         .admin
         .list_groups(prefix, request.limit.unwrap_or(50), cursor)
         .await?;
@@ -78,7 +78,7 @@ pub async fn list(state: AdminState, request: ListGroups) -> Result<GroupList, A
 }
 
 pub async fn create(state: AdminState, request: CreateGroup) -> Result<AdminGroup, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let draft = GroupDraft {
         name: Some(request.name),
         description: request.description.map(Some),
@@ -91,11 +91,11 @@ pub async fn create(state: AdminState, request: CreateGroup) -> Result<AdminGrou
 }
 
 pub async fn show(state: AdminState, request: GetGroup) -> Result<AdminGroup, ApiError> {
-    current(&state.serving()?.state.admin, request.group).await
+    current(&state.system.services()?.admin, request.group).await
 }
 
 pub async fn add_member(state: AdminState, request: AddMember) -> Result<AdminGroup, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let role = domain_role(request.body.role.unwrap_or(admin::GroupRole::Member));
     admin
         .add_member(request.group, &request.body.user, role)
@@ -107,13 +107,13 @@ pub async fn remove_member(
     state: AdminState,
     request: RemoveMember,
 ) -> Result<AdminGroup, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     admin.remove_member(request.group, &request.user).await?;
     current(admin, request.group).await
 }
 
 pub async fn set_role(state: AdminState, request: SetRole) -> Result<AdminGroup, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let role = domain_role(request.body.role);
     admin.set_role(request.group, &request.user, role).await?;
     current(admin, request.group).await
@@ -121,8 +121,8 @@ pub async fn set_role(state: AdminState, request: SetRole) -> Result<AdminGroup,
 
 pub async fn delete(state: AdminState, request: DeleteGroup) -> Result<Deleted, ApiError> {
     state
-        .serving()?
-        .state
+        .system
+        .services()?
         .admin
         .delete_group(request.group)
         .await?;

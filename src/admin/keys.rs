@@ -7,7 +7,7 @@ use omegachat_contract::admin::{
 
 use super::{AdminState, timestamp};
 use crate::domain::SigningKeyState;
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
 use crate::service::admin::{AdminService, KeyChangeOutcome, KeyUsage};
 
 fn view(usage: &KeyUsage) -> KeyInfo {
@@ -39,18 +39,18 @@ async fn change(admin: &AdminService, outcome: KeyChangeOutcome) -> Result<KeyCh
 
 pub async fn list(state: AdminState, _: ListKeys) -> Result<KeyList, ApiError> {
     Ok(KeyList {
-        keys: all(&state.serving()?.state.admin).await?,
+        keys: all(&state.system.services()?.admin).await?,
     })
 }
 
 pub async fn rotate(state: AdminState, request: RotateKeys) -> Result<KeyChange, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let outcome = admin.rotate_keys(request.retire_old).await?;
     change(admin, outcome).await
 }
 
 pub async fn retire(state: AdminState, request: RetireKey) -> Result<KeyChange, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let outcome = admin.retire_key(&request.kid).await?;
     change(admin, outcome).await
 }

@@ -21,8 +21,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use tokio::net::UnixListener;
 
-use crate::app::{Core, Serving};
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
+use crate::service::system::SystemService;
 use peer::AccessPolicy;
 pub use peer::Peer;
 use routes::AdminRoutes;
@@ -56,30 +56,18 @@ pub fn bind(path: &Path, group: &str) -> Result<AdminListener, SocketError> {
     })
 }
 
-/// What admin handlers share.
+/// What admin handlers share: the system service (and through it, once they run, the other
+/// services), and who may connect.
 #[derive(Clone)]
 pub struct AdminState {
-    pub core: Arc<Core>,
+    pub system: Arc<SystemService>,
     pub policy: AccessPolicy,
 }
 
-impl AdminState {
-    /// The services, or a 503 telling the administrator why there are none yet.
-    fn serving(&self) -> Result<&Serving, ApiError> {
-        self.core.serving().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "migrations_pending",
-                "the database schema is behind this omegachatd: run `omegactl migrate up` first",
-            )
-        })
-    }
-}
-
 /// Serves the admin socket until the task is aborted; removes the socket file when it ends.
-pub async fn serve(admin: AdminListener, core: Arc<Core>) {
+pub async fn serve(admin: AdminListener, system: Arc<SystemService>) {
     let state = AdminState {
-        core,
+        system,
         policy: admin.policy,
     };
     let app = router(state.clone())

@@ -11,8 +11,8 @@ use axum::routing::{MethodFilter, on};
 use omegachat_contract::admin::{AdminRequest, Method, RequestError, RouteParams};
 
 use super::AdminState;
-use crate::http::error::ApiError;
-use crate::http::extract::ApiJson;
+use crate::edge::error::ApiError;
+use crate::edge::extract::ApiJson;
 
 /// The admin routes being assembled.
 pub struct AdminRoutes(axum::Router<AdminState>);

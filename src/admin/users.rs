@@ -7,7 +7,7 @@ use omegachat_contract::admin::{
 
 use super::{AdminState, timestamp};
 use crate::domain::User;
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
 use crate::service::Registration;
 use crate::service::admin::Revoked;
 use crate::store::accounts::AccountFilter;
@@ -40,8 +40,8 @@ pub async fn list(state: AdminState, request: ListUsers) -> Result<UserList, Api
         disabled_only: request.disabled,
     };
     let page = state
-        .serving()?
-        .state
+        .system
+        .services()?
         .admin
         .list_users(
             filter,
@@ -57,8 +57,8 @@ pub async fn list(state: AdminState, request: ListUsers) -> Result<UserList, Api
 
 pub async fn create(state: AdminState, request: CreateUser) -> Result<AdminUser, ApiError> {
     let user = state
-        .serving()?
-        .state
+        .system
+        .services()?
         .admin
         .create_user(Registration {
             username: request.username,
@@ -73,8 +73,8 @@ pub async fn create(state: AdminState, request: CreateUser) -> Result<AdminUser,
 
 pub async fn show(state: AdminState, request: GetUser) -> Result<AdminUser, ApiError> {
     let user = state
-        .serving()?
-        .state
+        .system
+        .services()?
         .admin
         .find_user(&request.user)
         .await?;
@@ -82,22 +82,22 @@ pub async fn show(state: AdminState, request: GetUser) -> Result<AdminUser, ApiE
 }
 
 pub async fn disable(state: AdminState, request: DisableUser) -> Result<Revocation, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     Ok(revocation(admin.disable(&request.user).await?))
 }
 
 pub async fn enable(state: AdminState, request: EnableUser) -> Result<AdminUser, ApiError> {
-    let user = state.serving()?.state.admin.enable(&request.user).await?;
+    let user = state.system.services()?.admin.enable(&request.user).await?;
     Ok(view(&user))
 }
 
 pub async fn logout(state: AdminState, request: LogoutUser) -> Result<Revocation, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     Ok(revocation(admin.logout(&request.user).await?))
 }
 
 pub async fn set_password(state: AdminState, request: SetPassword) -> Result<Revocation, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let revoked = admin
         .set_password(&request.user, request.body.password)
         .await?;
@@ -106,7 +106,7 @@ pub async fn set_password(state: AdminState, request: SetPassword) -> Result<Rev
 
 /// The answer names the account as it was, marked deleted: the stored record is anonymised.
 pub async fn delete(state: AdminState, request: DeleteUser) -> Result<Revocation, ApiError> {
-    let admin = &state.serving()?.state.admin;
+    let admin = &state.system.services()?.admin;
     let mut answer = revocation(admin.delete_user(&request.user).await?);
     answer.user.state = AccountState::Deleted;
     Ok(answer)

@@ -7,11 +7,11 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
-use super::extract::ApiJson;
-use crate::app::AppState;
+use crate::edge::error::ApiError;
+use crate::edge::extract::ApiJson;
+use crate::edge::wire::MeView;
 use crate::service::Registration;
-use crate::wire::MeView;
+use crate::service::Services;
 
 #[derive(Deserialize)]
 pub struct RegisterBody {
@@ -24,7 +24,7 @@ pub struct RegisterBody {
 
 /// 201 with the new account.
 pub async fn register(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Result<(StatusCode, Json<MeView>), ApiError> {
     let user = state
@@ -58,7 +58,7 @@ pub struct LoginResponse {
 
 /// A bearer token for the account, or 401 for any wrong login/password combination.
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<LoginResponse>, ApiError> {

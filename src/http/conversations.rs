@@ -6,12 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, CurrentUser};
-use crate::app::AppState;
+use super::current_user::CurrentUser;
 use crate::domain::{ConversationFlags, HistoryPage, UserId};
-use crate::wire::ids;
-use crate::wire::{ConversationView, MessageDraft, MessageView};
+use crate::edge::error::ApiError;
+use crate::edge::extract::{ApiJson, ApiQuery};
+use crate::edge::ids;
+use crate::edge::wire::{ConversationView, MessageDraft, MessageView};
+use crate::service::Services;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -21,7 +22,7 @@ pub struct ListQuery {
 
 /// `GET /api/conversations?archived=`: pinned first, then by last activity.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConversationView>>, ApiError> {
@@ -36,7 +37,7 @@ pub struct DirectBody {
 
 /// `POST /api/conversations/direct` `{user_id}`: the one direct conversation with that user.
 pub async fn open_direct(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     ApiJson(body): ApiJson<DirectBody>,
 ) -> Result<Json<ConversationView>, ApiError> {
@@ -49,7 +50,7 @@ pub async fn open_direct(
 
 /// `GET /api/conversations/{id}`
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<ConversationView>, ApiError> {
@@ -69,7 +70,7 @@ pub struct FlagsBody {
 
 /// `PATCH /api/conversations/{id}` `{muted?, archived?, pinned?}`
 pub async fn set_flags(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FlagsBody>,
@@ -93,7 +94,7 @@ pub struct ReadBody {
 
 /// `POST /api/conversations/{id}/read` `{message_id}`: advances the read marker.
 pub async fn mark_read(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReadBody>,
@@ -111,7 +112,7 @@ pub async fn mark_read(
 
 /// `GET /api/conversations/{id}/read-markers`: every participant's read marker.
 pub async fn read_markers(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -141,7 +142,7 @@ pub struct HistoryQuery {
 /// `GET /api/conversations/{id}/messages?before=&after=&limit=`: newest first; with `after`,
 /// oldest first from just after that message (catching up after a reconnect).
 pub async fn history(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
@@ -173,7 +174,7 @@ pub async fn history(
 /// `POST /api/conversations/{id}/messages`: 201 with the stored message, or 200 with the message
 /// already stored under the same `client_msg_id`.
 pub async fn send(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MessageDraft>,
@@ -201,7 +202,7 @@ pub struct EditBody {
 
 /// `PATCH /api/conversations/{id}/messages/{message_id}` `{content}` (sender only)
 pub async fn edit(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path((id, message)): Path<(String, String)>,
     ApiJson(body): ApiJson<EditBody>,
@@ -220,7 +221,7 @@ pub async fn edit(
 
 /// `DELETE /api/conversations/{id}/messages/{message_id}` (sender, or group owner/admin)
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path((id, message)): Path<(String, String)>,
 ) -> Result<Json<MessageView>, ApiError> {

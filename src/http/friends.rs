@@ -5,11 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
-use super::extract::{ApiJson, CurrentUser};
-use crate::app::AppState;
-use crate::wire::FriendshipView;
-use crate::wire::ids;
+use super::current_user::CurrentUser;
+use crate::edge::error::ApiError;
+use crate::edge::extract::ApiJson;
+use crate::edge::ids;
+use crate::edge::wire::FriendshipView;
+use crate::service::Services;
 
 #[derive(Serialize)]
 pub struct FriendListsView {
@@ -21,7 +22,7 @@ pub struct FriendListsView {
 
 /// `GET /api/friends`: friends, pending requests in and out, and blocked users.
 pub async fn lists(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
 ) -> Result<Json<FriendListsView>, ApiError> {
     let lists = state.social.lists(&me).await?;
@@ -41,7 +42,7 @@ pub struct RequestBody {
 
 /// `POST /api/friends/requests` `{user_id}`: 201 pending, or 200 accepted when they had asked.
 pub async fn request(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     ApiJson(body): ApiJson<RequestBody>,
 ) -> Result<(StatusCode, Json<FriendshipView>), ApiError> {
@@ -59,7 +60,7 @@ pub async fn request(
 
 /// `POST /api/friends/requests/{user_id}/accept`
 pub async fn accept(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<Json<FriendshipView>, ApiError> {
@@ -72,7 +73,7 @@ pub async fn accept(
 
 /// `POST /api/friends/requests/{user_id}/decline`
 pub async fn decline(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<Json<FriendshipView>, ApiError> {
@@ -85,7 +86,7 @@ pub async fn decline(
 
 /// `DELETE /api/friends/requests/{user_id}`: withdraws the caller's request.
 pub async fn cancel(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -98,7 +99,7 @@ pub async fn cancel(
 
 /// `DELETE /api/friends/{user_id}`: ends a friendship.
 pub async fn unfriend(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -111,7 +112,7 @@ pub async fn unfriend(
 
 /// `PUT /api/friends/{user_id}/block`
 pub async fn block(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<Json<FriendshipView>, ApiError> {
@@ -124,7 +125,7 @@ pub async fn block(
 
 /// `DELETE /api/friends/{user_id}/block`
 pub async fn unblock(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {

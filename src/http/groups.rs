@@ -5,13 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
-use super::extract::{ApiJson, CurrentUser};
-use crate::app::AppState;
+use super::current_user::CurrentUser;
 use crate::domain::{GroupRole, UserId};
+use crate::edge::error::ApiError;
+use crate::edge::extract::ApiJson;
+use crate::edge::ids;
+use crate::edge::wire::{GroupView, MemberView, nullable};
+use crate::service::Services;
 use crate::service::groups::GroupDraft;
-use crate::wire::ids;
-use crate::wire::{GroupView, MemberView, nullable};
 
 #[derive(Deserialize)]
 pub struct CreateBody {
@@ -43,7 +44,7 @@ fn role(raw: &str) -> Result<GroupRole, ApiError> {
 
 /// `POST /api/groups`: 201 with the group and its members; the caller owns it.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<(StatusCode, Json<GroupDetail>), ApiError> {
@@ -67,7 +68,7 @@ fn detail(group: &crate::domain::Group, members: &[crate::domain::GroupMember]) 
 
 /// `GET /api/groups`: the caller's groups.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
 ) -> Result<Json<Vec<GroupView>>, ApiError> {
     Ok(Json(
@@ -83,7 +84,7 @@ pub async fn list(
 
 /// `GET /api/groups/{id}`
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<GroupDetail>, ApiError> {
@@ -105,7 +106,7 @@ pub struct UpdateBody {
 
 /// `PATCH /api/groups/{id}` (owner or admin)
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateBody>,
@@ -124,7 +125,7 @@ pub async fn update(
 
 /// `DELETE /api/groups/{id}` (owner)
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -143,7 +144,7 @@ pub struct AddMemberBody {
 
 /// `POST /api/groups/{id}/members` `{user_id, role?}` (owner or admin)
 pub async fn add_member(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMemberBody>,
@@ -168,7 +169,7 @@ pub async fn add_member(
 
 /// `DELETE /api/groups/{id}/members/{user_id}`: removes a member (or leaves, for oneself).
 pub async fn remove_member(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path((id, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
@@ -190,7 +191,7 @@ pub struct RoleBody {
 
 /// `PATCH /api/groups/{id}/members/{user_id}` `{role}` (owner; `owner` transfers ownership)
 pub async fn set_role(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path((id, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<RoleBody>,
@@ -209,7 +210,7 @@ pub async fn set_role(
 
 /// `POST /api/groups/{id}/leave`
 pub async fn leave(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {

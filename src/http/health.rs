@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
-use crate::app::AppState;
+use crate::edge::error::ApiError;
+use crate::service::Services;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -19,7 +19,7 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// `GET /api/server`: what clients should know before they send (public, no token needed).
-pub async fn server_info(State(state): State<AppState>) -> Json<Value> {
+pub async fn server_info(State(state): State<Services>) -> Json<Value> {
     let (max_message_bytes, sends_per_minute) = state.conversations.limits();
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -31,7 +31,7 @@ pub async fn server_info(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /readyz`: 503 when the database does not answer within two seconds.
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn readyz(State(state): State<Services>) -> Result<Json<Value>, ApiError> {
     let engine = state.health.engine();
     let not_ready = |why: String| {
         tracing::warn!(engine, reason = %why, "readiness check failed");

@@ -1,9 +1,9 @@
-//! The REST edge: routes, middleware and the translation of service answers into HTTP.
+//! The REST edge: routes, middleware, and the gate that answers 503 until the daemon serves.
+//! Service errors become HTTP answers through the edges' shared mapping (`crate::edge::error`).
 
 mod auth;
 mod conversations;
-pub mod error;
-pub mod extract;
+mod current_user;
 mod friends;
 mod groups;
 mod health;
@@ -18,7 +18,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -28,14 +28,39 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::app::AppState;
-use error::ApiError;
+use crate::edge::error::ApiError;
+use crate::service::Services;
 
 /// Header carrying the request id; generated when the client sends none, always echoed back.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The public API behind a gate: `open` gives the full router once the daemon serves; until then
+/// every request is answered 503, telling the administrator what to run.
+pub fn gate<F>(open: F) -> Router
+where
+    F: Fn() -> Option<Router> + Clone + Send + Sync + 'static,
+{
+    Router::new().fallback(move |request: Request| {
+        let open = open.clone();
+        async move {
+            match open() {
+                Some(router) => match router.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                },
+                None => ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "migrations_pending",
+                    "this server is waiting for its database schema to be upgraded: an administrator must run `omegactl migrate up`",
+                )
+                .into_response(),
+            }
+        }
+    })
+}
+
 /// Every public route with its middleware.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(services: Services, max_body_bytes: usize) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let api = Router::new()
         .route("/api/auth/register", post(auth::register))
@@ -135,7 +160,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
                 ))
                 .layer(CatchPanicLayer::custom(panic_response)),
         )
-        .with_state(state)
+        .with_state(services)
 }
 
 /// The Content-Security-Policy of every response: the web app loads only its own scripts and

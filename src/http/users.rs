@@ -5,12 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, CurrentUser};
-use crate::app::AppState;
+use super::current_user::CurrentUser;
 use crate::domain::UserId;
+use crate::edge::error::ApiError;
+use crate::edge::extract::{ApiJson, ApiQuery};
+use crate::edge::wire::{MeView, UserView, nullable};
 use crate::service::ProfileChanges;
-use crate::wire::{MeView, UserView, nullable};
+use crate::service::Services;
 
 /// `GET /api/users/me`
 pub async fn me(CurrentUser(user): CurrentUser) -> Json<MeView> {
@@ -34,7 +35,7 @@ pub struct PatchMeBody {
 
 /// `PATCH /api/users/me`: only the keys present change; `null` clears a field.
 pub async fn patch_me(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<PatchMeBody>,
 ) -> Result<Json<MeView>, ApiError> {
@@ -73,7 +74,7 @@ fn missing(field: &'static str, message: &str) -> ApiError {
 
 /// `GET /api/users/{id}`
 pub async fn get_user(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(_caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
@@ -108,7 +109,7 @@ pub struct SearchResponse {
 /// `GET /api/users?query=&limit=&cursor=`: prefix search on username and display name;
 /// `GET /api/users?ids=1,2,3`: those users (unknown or disabled ones left out).
 pub async fn search(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     CurrentUser(_caller): CurrentUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<SearchResponse>, ApiError> {

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
 
-use super::error::ApiError;
+use crate::edge::error::ApiError;
 
 #[derive(Embed)]
 #[folder = "web-dist/"]

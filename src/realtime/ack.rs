@@ -1,12 +1,12 @@
 //! Acknowledgement payloads: `{"ok": true, …}` or `{"ok": false, "error": {"code", "message", "field"?}}`.
 //!
-//! Service errors are translated by the REST edge's one exhaustive match ([`ApiError::from`]), so a
+//! Service errors are translated by the edges' one exhaustive match ([`ApiError::from`]), so a
 //! socket client sees the same codes and messages as a REST client.
 
 use serde_json::{Map, Value, json};
 use socketioxide::extract::AckSender;
 
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
 use crate::service::ServiceError;
 
 /// Answers success with `fields` merged into `{"ok": true}`.

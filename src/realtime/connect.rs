@@ -53,7 +53,12 @@ pub async fn authenticate(
             TokenRejection::Missing.socket_message().into(),
         ));
     };
-    match state.app.accounts.authenticate_session(token.trim()).await {
+    match state
+        .services
+        .accounts
+        .authenticate_session(token.trim())
+        .await
+    {
         Ok((user, kid)) => {
             // The connection this socket arrived on stops counting as unauthenticated.
             if let Some(connection) = socket.req_parts().extensions.get::<ConnectionAuth>() {
@@ -67,7 +72,7 @@ pub async fn authenticate(
             events::register(&socket);
             socket.on_disconnect(on_disconnect);
             // Counted before the ack too, so a disconnect can never be counted before its connect.
-            if let Err(e) = state.app.presence.socket_opened(user.id).await {
+            if let Err(e) = state.services.presence.socket_opened(user.id).await {
                 tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
             }
             socket.extensions.insert(user);
@@ -132,12 +137,12 @@ pub(super) async fn depart(state: &RealtimeState, socket: &SocketRef) {
 
 /// Presence and typing bookkeeping for a socket of `user` that went away.
 async fn went_away(state: &RealtimeState, user: UserId) {
-    match state.app.presence.socket_closed(user).await {
+    match state.services.presence.socket_closed(user).await {
         Ok(true) => {
             for conversation in state.typing.conversations_of(user) {
                 if state.typing.stopped(user, conversation, None) {
                     let _ = state
-                        .app
+                        .services
                         .conversations
                         .typing(user, conversation, false)
                         .await;

@@ -13,7 +13,7 @@ use super::connect::SigningKeyId;
 use super::{conversation_room, user_room};
 use crate::bus::{Envelope, Event, RevocationReason};
 use crate::domain::FriendshipStatus;
-use crate::wire::MessageView;
+use crate::edge::wire::MessageView;
 
 /// Delivers until the bus closes.
 pub async fn run(

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use super::drain::Drain;
 use super::{RealtimeState, ack, conversation_room};
 use crate::domain::{User, UserId};
+use crate::edge::ids;
+use crate::edge::wire::{ConversationView, MessageDraft, MessageView};
 use crate::service::ServiceError;
-use crate::wire::ids;
-use crate::wire::{ConversationView, MessageDraft, MessageView};
 
 /// Registers every event handler on a newly connected socket.
 pub fn register(socket: &SocketRef) {
@@ -68,7 +68,7 @@ async fn join_room(
     respond(state.drain.clone(), ack, p, |p| async move {
         let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         state
-            .app
+            .services
             .conversations
             .require_participant(me.id, id)
             .await?;
@@ -118,7 +118,7 @@ async fn send_message(
     respond(state.drain.clone(), ack, p, |p| async move {
         let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         let (message, created) = state
-            .app
+            .services
             .conversations
             .send(&me, id, p.draft.into())
             .await?;
@@ -147,7 +147,7 @@ async fn edit_message(
             ids::message_id("message_id", &p.message_id)?,
         );
         let edited = state
-            .app
+            .services
             .conversations
             .edit(&me, id, message, p.content)
             .await?;
@@ -174,7 +174,11 @@ async fn delete_message(
             ids::conversation_id("conversation_id", &p.conversation_id)?,
             ids::message_id("message_id", &p.message_id)?,
         );
-        let deleted = state.app.conversations.delete(&me, id, message).await?;
+        let deleted = state
+            .services
+            .conversations
+            .delete(&me, id, message)
+            .await?;
         Ok(json!({ "message": MessageView::from(&deleted) }))
     })
     .await;
@@ -192,7 +196,11 @@ async fn mark_read(
             ids::conversation_id("conversation_id", &p.conversation_id)?,
             ids::message_id("message_id", &p.message_id)?,
         );
-        let summary = state.app.conversations.mark_read(&me, id, message).await?;
+        let summary = state
+            .services
+            .conversations
+            .mark_read(&me, id, message)
+            .await?;
         Ok(json!({ "conversation": ConversationView::from(&summary) }))
     })
     .await;
@@ -221,23 +229,31 @@ async fn typing(
         let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         if !p.typing {
             if state.typing.stopped(me.id, id, None) {
-                state.app.conversations.typing(me.id, id, false).await?;
+                state
+                    .services
+                    .conversations
+                    .typing(me.id, id, false)
+                    .await?;
             }
             return Ok(json!({}));
         }
         state
-            .app
+            .services
             .conversations
             .require_participant(me.id, id)
             .await?;
         let generation = state.typing.started(me.id, id);
-        state.app.conversations.typing(me.id, id, true).await?;
+        state.services.conversations.typing(me.id, id, true).await?;
         let timeout = state.typing_timeout;
         let timer_state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
             if timer_state.typing.stopped(me.id, id, Some(generation)) {
-                let _ = timer_state.app.conversations.typing(me.id, id, false).await;
+                let _ = timer_state
+                    .services
+                    .conversations
+                    .typing(me.id, id, false)
+                    .await;
             }
         });
         Ok(json!({ "expires_in_ms": timeout.as_millis() as u64 }))
@@ -259,7 +275,7 @@ async fn get_presence(
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let ids: Vec<UserId> = p.user_ids.into_iter().map(UserId).collect();
-        let states = state.app.presence.lookup(me.id, &ids).await?;
+        let states = state.services.presence.lookup(me.id, &ids).await?;
         let users: Vec<Value> = states
             .iter()
             .map(

@@ -22,7 +22,8 @@ use socketioxide::layer::SocketIoLayer;
 use socketioxide::{ParserConfig, SocketIo, SocketIoBuilder};
 use tokio::task::JoinHandle;
 
-use crate::app::AppState;
+use crate::service::Services;
+use crate::service::system::RoomCount;
 use typing::TypingTimers;
 
 /// The room every socket of one user joins.
@@ -38,7 +39,7 @@ pub fn conversation_room(id: crate::domain::ConversationId) -> String {
 /// What the real-time handlers share besides the services.
 #[derive(Clone)]
 pub struct RealtimeState {
-    pub app: AppState,
+    pub services: Services,
     pub typing: Arc<TypingTimers>,
     pub typing_timeout: Duration,
     pub drain: Arc<drain::Drain>,
@@ -53,6 +54,16 @@ pub struct Realtime {
     state: RealtimeState,
 }
 
+/// Counts this node's Socket.IO rooms for the status report.
+pub struct Rooms(SocketIo);
+
+#[async_trait::async_trait]
+impl RoomCount for Rooms {
+    async fn rooms(&self) -> usize {
+        self.0.rooms().await.map_or(0, |rooms| rooms.len())
+    }
+}
+
 /// At shutdown, how long no request may have arrived before the sockets are closed.
 const QUIET_BEFORE_CLOSE: Duration = Duration::from_millis(50);
 
@@ -60,6 +71,11 @@ const QUIET_BEFORE_CLOSE: Duration = Duration::from_millis(50);
 const DEPARTURES_AT_ONCE: usize = 16;
 
 impl Realtime {
+    /// What counts this endpoint's rooms.
+    pub fn rooms(&self) -> Rooms {
+        Rooms(self.io.clone())
+    }
+
     /// Shutdown: refuses new socket requests, lets those in progress finish (stored and
     /// acknowledged) until `deadline`, then closes every socket and waits for their disconnect
     /// handling (presence, last seen), which needs the stores.
@@ -119,9 +135,9 @@ pub fn engine_settings(config: &RealtimeConfig) -> SocketIoBuilder {
 }
 
 /// Builds the Socket.IO endpoint over the application's services and starts delivering events.
-pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
+pub fn build(services: Services, config: &RealtimeConfig) -> Realtime {
     let state = RealtimeState {
-        app: app.clone(),
+        services: services.clone(),
         typing: Arc::new(TypingTimers::default()),
         typing_timeout: Duration::from_millis(config.typing_timeout_ms),
         drain: Arc::new(drain::Drain::default()),
@@ -133,7 +149,7 @@ pub fn build(app: AppState, config: &RealtimeConfig) -> Realtime {
     io.ns("/", connect::on_connect.with(connect::authenticate));
     let delivery = tokio::spawn(delivery::run(
         io.clone(),
-        app.bus.subscribe(),
+        services.bus.subscribe(),
         Duration::from_millis(config.typing_timeout_ms),
     ));
     Realtime {

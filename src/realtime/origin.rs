@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::http::error::ApiError;
+use crate::edge::error::ApiError;
 
 /// Origins allowed besides the daemon's own (`"*"` allows any).
 #[derive(Clone, Debug)]

@@ -76,12 +76,28 @@ pub enum ServiceError {
     /// A dependency (database) is unreachable or failing: the request may succeed later.
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] StoreError),
+    /// The daemon cannot do this yet or right now (schema behind, database silent); the message
+    /// says what to do and reaches the caller as it is.
+    #[error("{message}")]
+    NotReady { code: &'static str, message: String },
+    /// An operation an administrator asked for failed (a migration, a backup); the message says
+    /// why and reaches the caller as it is, so only services behind the admin socket use it.
+    #[error("{message}")]
+    Failed { code: &'static str, message: String },
     /// A bug or an invariant broken: logged in full, reported to the client without detail.
     #[error("internal error")]
     Internal(String),
 }
 
 impl ServiceError {
+    /// The message with its cause, for logs and for administrators (never for a public client).
+    pub fn detail(&self) -> String {
+        match std::error::Error::source(self) {
+            Some(source) => format!("{self}: {source}"),
+            None => self.to_string(),
+        }
+    }
+
     /// A 403-style refusal.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Forbidden {

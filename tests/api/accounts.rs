@@ -345,7 +345,7 @@ async fn a_disabled_account_cannot_log_in_and_its_tokens_stop_working(engine: En
     let app = spawn_app(engine).await;
     let user = app.signed_up("heidi").await;
     let id = omegachatd::domain::UserId(user.id);
-    app.state.accounts.set_disabled(id, true).await.unwrap();
+    app.services.accounts.set_disabled(id, true).await.unwrap();
 
     let (status, error) = error_of(app.get_authed("/api/users/me", &user.token).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -354,7 +354,7 @@ async fn a_disabled_account_cannot_log_in_and_its_tokens_stop_working(engine: En
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error["code"], "account_disabled");
 
-    app.state.accounts.set_disabled(id, false).await.unwrap();
+    app.services.accounts.set_disabled(id, false).await.unwrap();
     assert_eq!(
         app.get_authed("/api/users/me", &user.token).await.status(),
         StatusCode::UNAUTHORIZED,

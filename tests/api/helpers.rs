@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use omegachat_contract::Config;
 use omegachatd::store::Stores;
-use omegachatd::{AppState, Application};
+use omegachatd::{Application, Services};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -36,7 +36,7 @@ macro_rules! on_every_engine {
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    pub state: AppState,
+    pub services: Services,
     pub stores: Stores,
     pub config: Config,
     /// Keeps the SQLite data directory alive as long as the app (and across restarts).
@@ -78,7 +78,7 @@ async fn start(config: Config, data_dir: Arc<tempfile::TempDir>) -> TestApp {
         .await
         .expect("daemon starts");
     let base = format!("http://{}", app.local_addr());
-    let state = app.state().expect("the schema is current").clone();
+    let services = app.services().expect("the schema is current").clone();
     let stores = app.stores().expect("the schema is current").clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
@@ -87,7 +87,7 @@ async fn start(config: Config, data_dir: Arc<tempfile::TempDir>) -> TestApp {
     TestApp {
         base,
         http: reqwest::Client::new(),
-        state,
+        services,
         stores,
         config,
         data_dir,

@@ -217,7 +217,7 @@ async fn anyone_signed_in_sees_public_profiles_only(engine: Engine) {
         (StatusCode::UNAUTHORIZED, Some("authentication_required"))
     );
 
-    app.state
+    app.services
         .accounts
         .set_disabled(omegachatd::domain::UserId(subject.id), true)
         .await

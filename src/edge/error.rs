@@ -1,7 +1,9 @@
-//! The REST edge's error answer: status + `{"error":{"code","message","field"?}}`.
+//! The error answer of every edge: status + `{"error":{"code","message","field"?}}` over REST and
+//! on the admin socket, the same code, message and field in a Socket.IO error ack.
 //!
-//! Service errors map to HTTP in one exhaustive match, so a new error kind cannot slip through
-//! with a default status. Internal details are logged in full and never sent to the client.
+//! Service errors map to it in one exhaustive match, so a new error kind cannot slip through with
+//! a default status, and a client sees the same codes whichever edge it uses. Internal details
+//! are logged in full and never sent to the client.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -138,6 +140,12 @@ impl From<ServiceError> for ApiError {
                     "unavailable",
                     "the service is temporarily unavailable: try again shortly",
                 )
+            }
+            ServiceError::NotReady { code, message } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
+            ServiceError::Failed { code, message } => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, message)
             }
             ServiceError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");

@@ -1,7 +1,5 @@
 //! JSON shapes shared by the REST and Socket.IO edges; stored fields (hash, token version) never appear.
 
-pub mod ids;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -1,17 +1,12 @@
-//! Request extractors whose failures answer in the API's JSON error format.
+//! Request extractors whose failures answer in the JSON error format every edge speaks.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::app::AppState;
-use crate::domain::User;
-use crate::server::ConnectionAuth;
-use crate::service::{ServiceError, TokenRejection};
 
 /// A JSON body; a malformed or wrongly shaped one is a 400/422 with the parser's reason.
 pub struct ApiJson<T>(pub T);
@@ -64,35 +59,5 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|e: QueryRejection| {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())
             })
-    }
-}
-
-/// The account behind the request's `Authorization: Bearer` token.
-pub struct CurrentUser(pub User);
-
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let missing = || ApiError::from(ServiceError::Unauthenticated(TokenRejection::Missing));
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(missing)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(missing)?;
-        let user = state.accounts.authenticate(token).await?;
-        if let Some(connection) = parts.extensions.get::<ConnectionAuth>() {
-            connection.authenticated();
-        }
-        Ok(CurrentUser(user))
     }
 }
