@@ -308,6 +308,14 @@ impl AdminService {
     }
 
     /// Sockets authenticated with a token of `kid` must not outlive it.
+    /// Other nodes (scaled out) re-read the keys at once rather than when their copy is stale.
+    fn keys_changed(&self) {
+        self.deps.bus.publish(Envelope {
+            recipients: Vec::new(),
+            event: Event::KeysChanged,
+        });
+    }
+
     fn key_retired(&self, kid: &str) {
         self.deps.bus.publish(Envelope {
             recipients: Vec::new(),
@@ -342,6 +350,7 @@ impl AdminService {
         let key = generate_key();
         let retired = self.deps.keys.rotate_keys(&key, retire_old).await?;
         self.deps.accounts.tokens().reload().await?;
+        self.keys_changed();
         for kid in &retired {
             self.key_retired(kid);
         }
@@ -384,6 +393,7 @@ impl AdminService {
         }
         self.deps.keys.retire_key(kid).await?;
         self.deps.accounts.tokens().reload().await?;
+        self.keys_changed();
         self.key_retired(kid);
         tracing::info!(kid, sessions = usage.live_sessions, "signing key retired");
         Ok(KeyChangeOutcome {

@@ -5,8 +5,9 @@
 //! database each time cost three round trips per send (BENCHMARKS.md); they change only when
 //! membership or a block changes, and every such change goes through a service that calls
 //! [`AudienceCache::forget`]. A load that raced with a change is not kept (see `epoch`). Entries
-//! also expire after `TTL` as a safety net. Several daemons (scaled-out profile) will need the
-//! same forgets delivered over the bus.
+//! also expire after `TTL` as a safety net. Scaled out, a forget is also published on the bus
+//! (`Event::AudienceChanged`) and every other node forgets the same entry when it arrives
+//! (`service::cluster`), within one bus round trip.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::bus::{Envelope, Event, EventBus};
 use crate::domain::{ConversationId, ConversationKind, UserId};
 
 const TTL: Duration = Duration::from_secs(30);
@@ -34,6 +36,8 @@ pub struct Audience {
 /// Remembered audiences, forgotten on every membership or block change.
 #[derive(Default)]
 pub struct AudienceCache {
+    /// Where forgets are announced to other nodes; none in unit tests.
+    bus: Option<Arc<dyn EventBus>>,
     entries: Mutex<HashMap<ConversationId, (Audience, Instant)>>,
     /// Bumped by every forget: a load that started before a forget may hold old members and is
     /// used once but not stored.
@@ -41,6 +45,14 @@ pub struct AudienceCache {
 }
 
 impl AudienceCache {
+    /// A cache whose forgets other nodes hear about through `bus`.
+    pub fn new(bus: Arc<dyn EventBus>) -> Self {
+        Self {
+            bus: Some(bus),
+            ..Self::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, (Audience, Instant)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -69,11 +81,31 @@ impl AudienceCache {
         entries.insert(id, (audience, Instant::now()));
     }
 
-    /// Forgets a conversation whose membership changed.
+    /// Forgets a conversation whose membership changed, here and on every other node.
     pub fn forget(&self, id: ConversationId) {
+        self.forget_here(id);
+        if let Some(bus) = &self.bus {
+            bus.publish(Envelope {
+                recipients: Vec::new(),
+                event: Event::AudienceChanged {
+                    conversation_id: id,
+                },
+            });
+        }
+    }
+
+    /// Forgets a conversation on this node only: another node announced the change.
+    pub fn forget_here(&self, id: ConversationId) {
         let mut entries = self.lock();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         entries.remove(&id);
+    }
+
+    /// Forgets every entry on this node (invalidations from other nodes were missed).
+    pub fn forget_everything(&self) {
+        let mut entries = self.lock();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
     }
 }
 

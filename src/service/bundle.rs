@@ -16,9 +16,12 @@ use super::passwords::Passwords;
 use super::presence::PresenceService;
 use super::social::SocialService;
 use super::tokens::Tokens;
+use crate::bus::redis::RedisBus;
 use crate::bus::{EventBus, LocalBus};
 use crate::store::counters::{MemoryCounters, WindowCounters};
 use crate::store::presence::MemoryPresence;
+use crate::store::redis::RedisSetupError;
+use crate::store::redis::counters::RedisCounters;
 use crate::store::{DatabaseHealth, Stores};
 
 /// Events that may queue for the real-time edge before the slowest subscriber misses some.
@@ -43,9 +46,8 @@ impl Services {
         let passwords =
             Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
         let tokens = Tokens::new(stores.keys.clone(), stores.grants.clone(), &config.auth).await?;
-        let counters: Arc<dyn WindowCounters> = Arc::new(MemoryCounters::default());
+        let (bus, counters) = shared_state(config).await?;
         let throttle = LoginThrottle::new(counters.clone(), &config.auth);
-        let bus: Arc<dyn EventBus> = Arc::new(LocalBus::new(BUS_CAPACITY));
         let accounts = Arc::new(AccountService::new(
             stores.users.clone(),
             passwords,
@@ -53,7 +55,8 @@ impl Services {
             throttle,
             bus.clone(),
         ));
-        let audiences = Arc::new(AudienceCache::default());
+        let audiences = Arc::new(AudienceCache::new(bus.clone()));
+        super::cluster::spawn_listener(&bus, Arc::downgrade(&audiences), Arc::downgrade(&accounts));
         let social = Arc::new(SocialService::new(
             stores.users.clone(),
             stores.friendships.clone(),
@@ -109,4 +112,30 @@ impl Services {
             health: stores.health.clone(),
         })
     }
+}
+
+/// The bus and the throttling counters: in-process on a single node; through Redis when
+/// `redis.url` is set, so every node sees every node's events and counts.
+async fn shared_state(
+    config: &Config,
+) -> Result<(Arc<dyn EventBus>, Arc<dyn WindowCounters>), ServiceError> {
+    if !config.redis.enabled() {
+        return Ok((
+            Arc::new(LocalBus::new(BUS_CAPACITY)),
+            Arc::new(MemoryCounters::default()),
+        ));
+    }
+    let unreachable = |e: RedisSetupError| ServiceError::Failed {
+        code: "redis_unreachable",
+        message: e.to_string(),
+    };
+    let url = config.redis.url.trim();
+    let prefix = &config.redis.key_prefix;
+    let conn = crate::store::redis::connect(url)
+        .await
+        .map_err(unreachable)?;
+    let bus = RedisBus::connect(url, prefix, BUS_CAPACITY)
+        .await
+        .map_err(unreachable)?;
+    Ok((bus, Arc::new(RedisCounters::new(conn, prefix))))
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audience;
 mod bundle;
+pub mod cluster;
 pub mod conversations;
 pub mod error;
 pub mod groups;

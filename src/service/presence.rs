@@ -61,6 +61,8 @@ impl PresenceService {
 
     /// A socket of `user` opened; the first one makes them online.
     pub async fn socket_opened(&self, user: UserId) -> Result<(), ServiceError> {
+        // Scaled out, the user's events must now reach this node too.
+        self.bus.watch(user);
         if self.presence.connected(user) {
             let recipients = self.audience(user).await?;
             self.bus.publish(Envelope {
@@ -77,6 +79,7 @@ impl PresenceService {
 
     /// A socket of `user` closed; the last one makes them offline and records `last_seen`.
     pub async fn socket_closed(&self, user: UserId) -> Result<bool, ServiceError> {
+        self.bus.unwatch(user);
         if !self.presence.disconnected(user) {
             return Ok(false);
         }

@@ -121,6 +121,23 @@ pub async fn fresh_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// Two nodes of one chat: one PostgreSQL database, one Redis (under a prefix of their own), each
+/// with its own listener and data directory; `adjust` applies to both.
+pub async fn spawn_cluster(adjust: impl Fn(&mut Config)) -> (TestApp, TestApp) {
+    let (url, prefix) = test_redis();
+    let first = spawn_app_with(Engine::Postgres, |c| {
+        c.redis.url = url.clone();
+        c.redis.key_prefix = prefix.clone();
+        adjust(c);
+    })
+    .await;
+    let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut config = first.config.clone();
+    config.database.data_dir = data_dir.path().join("data");
+    let second = start(config, data_dir).await;
+    (first, second)
+}
+
 /// The test Redis server's URL and a key prefix no other test uses.
 ///
 /// The server is named by `OMEGACHAT_TEST_REDIS_URL` (`.ci/test` starts one). Without it the test

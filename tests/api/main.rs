@@ -12,6 +12,7 @@ mod systemd;
 
 mod accounts;
 mod browser;
+mod cluster;
 mod connections;
 mod daemon;
 mod friends;
