@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use omegachat_contract::Config;
+use omegachat_contract::runtime::RuntimeDirs;
 use tokio::net::TcpListener;
 
 use crate::admin::{self, AdminListener};
@@ -86,19 +87,34 @@ pub struct Application {
 }
 
 impl Application {
+    /// [`Application::build_in`] with no runtime directories: the admin socket where the
+    /// configuration puts it, and no record of it (what tests and embedders want).
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_in(config, &RuntimeDirs::default()).await
+    }
+
     /// Connects to the database (migrating it when `database.auto_migrate` says so), starts the
     /// services when the schema is current, and binds the public listener and admin socket.
-    pub async fn build(config: Config) -> Result<Self, StartupError> {
+    /// `dirs` are the runtime directories the process was given (`main` passes its
+    /// environment's): the admin socket goes into systemd's by default, and its path is recorded
+    /// for omegactl in systemd's or the user's.
+    pub async fn build_in(config: Config, dirs: &RuntimeDirs) -> Result<Self, StartupError> {
         let database = Database::connect(&config.database).await?;
         let engine = config.database.engine().map_err(store::StoreError::Setup)?;
         if config.database.auto_migrate.applies_to(&engine) {
             database.migrate().await?;
         }
-        let admin_path = config.admin.socket_path(
-            &config.database,
-            std::env::var("RUNTIME_DIRECTORY").ok().as_deref(),
-        );
-        let admin = admin::bind(&admin_path, &config.admin.group)?;
+        let admin_path = config
+            .admin
+            .socket_path(&config.database, dirs.systemd.as_deref());
+        let record = dirs.record_to_write();
+        if record.is_none() {
+            tracing::info!(
+                socket = %admin_path.display(),
+                "no $XDG_RUNTIME_DIR (or systemd runtime directory) to record the admin socket in: from other directories, omegactl needs --socket or admin.socket"
+            );
+        }
+        let admin = admin::bind(&admin_path, &config.admin.group, record.as_deref())?;
         let addr = config.server.listen;
         let system = Arc::new(SystemService::new(config, database.clone()));
         match system.start().await? {

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use omegachat_contract::runtime::RuntimeDirs;
 use omegachatd::cli::Args;
 use omegachatd::reload::Reloader;
 use omegachatd::{Application, StartupError, systemd, telemetry};
@@ -14,8 +15,11 @@ const EXIT_BAD_CONFIG: u8 = 2;
 fn main() -> ExitCode {
     return_large_allocations_to_the_system();
     let args = Args::parse();
-    let env = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    // Variables that are not UTF-8 cannot name config keys or directories we use.
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let dirs = RuntimeDirs::from_env(env.iter().map(|(k, v)| (k, v)));
     let loaded = match omegachat_contract::load(args.config.as_deref(), env) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
         let mut hangup = signal(SignalKind::hangup()).map_err(StartupError::Signals)?;
-        let app = Application::build(loaded.config).await?;
+        let app = Application::build_in(loaded.config, &dirs).await?;
         let reloader = Reloader::new(app.system(), log, args.config.clone());
         tokio::spawn(async move {
             while hangup.recv().await.is_some() {

@@ -13,7 +13,7 @@ pub const EXIT_STATUS: &str = "\
 
 /// How the admin socket is found; shown by `--help` and as FILES in omegactl(8).
 pub const SOCKET_LOOKUP: &str = "\
-The admin socket is the first of: --socket PATH; $OMEGACHAT_ADMIN_SOCKET; admin.socket from the configuration (--config PATH, $OMEGACHAT_CONFIG, ./omegachat.toml or /etc/omegachat/omegachat.toml, with OMEGACHAT_<SECTION>__<KEY> overrides); /run/omegachat/admin.sock when it exists (the systemd unit's runtime directory); admin.sock in database.data_dir.";
+The admin socket is the first of: --socket PATH; $OMEGACHAT_ADMIN_SOCKET; admin.socket from the configuration (--config PATH, $OMEGACHAT_CONFIG, ./omegachat.toml or /etc/omegachat/omegachat.toml, with OMEGACHAT_<SECTION>__<KEY> overrides); the socket a running omegachatd recorded in $XDG_RUNTIME_DIR/omegachat/admin-socket (a daemon started by this user) or /run/omegachat/admin-socket (the systemd unit's), when that socket exists; /run/omegachat/admin.sock when it exists; admin.sock in database.data_dir.";
 
 /// The text after `--help`: the exit statuses and the socket lookup, said once above.
 fn after_long_help() -> String {

@@ -6,7 +6,6 @@
 //! socket; a command that needs two requests (look up, then act) simply connects twice.
 
 use std::io;
-use std::path::{Path, PathBuf};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -18,7 +17,8 @@ use serde::de::DeserializeOwned;
 use tokio::net::UnixStream;
 
 use crate::error::CliError;
-use crate::socket::describe_ownership;
+use crate::socket::{Located, describe_ownership};
+use crate::unit::UnitState;
 
 /// A successful answer: the typed body, and the JSON as the daemon sent it for `--json`.
 #[derive(Debug)]
@@ -30,12 +30,12 @@ pub struct Reply<T> {
 /// Talks to one daemon through its admin socket.
 #[derive(Debug, Clone)]
 pub struct AdminClient {
-    socket: PathBuf,
+    socket: Located,
 }
 
 impl AdminClient {
-    /// A client for the socket at `socket`; nothing is connected until a request is sent.
-    pub fn new(socket: PathBuf) -> Self {
+    /// A client for the socket found at `socket`; nothing is connected until a request is sent.
+    pub fn new(socket: Located) -> Self {
         Self { socket }
     }
 
@@ -58,9 +58,9 @@ impl AdminClient {
         body: Option<Vec<u8>>,
     ) -> Result<Reply<T>, CliError> {
         let what = format!("{method} {path}");
-        let stream = UnixStream::connect(&self.socket)
+        let stream = UnixStream::connect(&self.socket.path)
             .await
-            .map_err(|err| connect_error(&self.socket, err))?;
+            .map_err(|err| connect_error(&self.socket, err, UnitState::probe))?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|err| broken(&what, err))?;
@@ -102,8 +102,10 @@ fn to_json<B: serde::Serialize>(body: &B) -> Result<Vec<u8>, CliError> {
         .map_err(|err| CliError::Protocol(format!("cannot encode the request: {err}")))
 }
 
-/// Maps a failed `connect(2)` to what the operator should do about it.
-fn connect_error(path: &Path, err: io::Error) -> CliError {
+/// Maps a failed `connect(2)` to what the operator should do about it; `unit` is asked only
+/// when the advice depends on it.
+fn connect_error(socket: &Located, err: io::Error, unit: impl FnOnce() -> UnitState) -> CliError {
+    let path = &socket.path;
     let reason = match err.kind() {
         io::ErrorKind::PermissionDenied => {
             return CliError::PermissionDenied {
@@ -118,7 +120,9 @@ fn connect_error(path: &Path, err: io::Error) -> CliError {
     };
     CliError::Unreachable {
         path: path.to_path_buf(),
+        origin: socket.origin.clone(),
         reason,
+        unit: unit(),
     }
 }
 
@@ -210,10 +214,13 @@ mod tests {
 
     #[test]
     fn a_missing_socket_is_unreachable() {
-        let err = connect_error(
-            Path::new("/nope.sock"),
-            io::Error::from(io::ErrorKind::NotFound),
-        );
+        let socket = Located {
+            path: "/nope.sock".into(),
+            origin: crate::socket::SocketSource::Flag,
+        };
+        let err = connect_error(&socket, io::Error::from(io::ErrorKind::NotFound), || {
+            UnitState::Absent
+        });
         assert!(
             err.to_string()
                 .starts_with("cannot reach omegachatd at /nope.sock: no such socket")

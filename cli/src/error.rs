@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use omegachat_contract::ConfigError;
 
+use crate::socket::SocketSource;
+use crate::unit::UnitState;
+
 /// Exit status of a command that did what was asked.
 pub const EXIT_OK: u8 = 0;
 /// Exit status when the daemon refused or a confirmation was declined (and `health`: degraded).
@@ -24,12 +27,21 @@ pub enum CliError {
     #[error("{}", one_line(&.0.to_string()))]
     Config(#[from] ConfigError),
 
-    /// Nothing accepts connections at the socket path.
+    /// Nothing accepts connections at the socket path; the advice depends on whether systemd
+    /// manages omegachatd here.
     #[error(
-        "cannot reach omegachatd at {}: {reason} — is the daemon running? Start it with `systemctl start omegachatd` (or pass --socket PATH)",
-        path.display()
+        "cannot reach omegachatd at {}{}: {reason} — {}",
+        path.display(),
+        origin.describe(),
+        unit.advice()
     )]
-    Unreachable { path: PathBuf, reason: String },
+    Unreachable {
+        path: PathBuf,
+        /// Why omegactl looked there (named `origin`: thiserror takes a `source` for the cause).
+        origin: SocketSource,
+        reason: String,
+        unit: UnitState,
+    },
 
     /// The kernel refused the connection (EACCES): the socket's mode or its directory keeps us out.
     #[error(
@@ -99,21 +111,61 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn unreachable(origin: SocketSource, unit: UnitState) -> String {
+        CliError::Unreachable {
+            path: "/run/omegachat/admin.sock".into(),
+            origin,
+            reason: "no such socket".into(),
+            unit,
+        }
+        .to_string()
+    }
+
     #[test]
     fn an_unreachable_daemon_is_one_line_naming_the_path() {
-        let err = CliError::Unreachable {
-            path: "/run/omegachat/admin.sock".into(),
-            reason: "no such socket".into(),
-        };
-        let text = err.to_string();
+        let text = unreachable(SocketSource::Flag, UnitState::Inactive);
         assert!(!text.contains('\n'));
         assert!(
             text.starts_with(
-                "cannot reach omegachatd at /run/omegachat/admin.sock: no such socket"
-            )
+                "cannot reach omegachatd at /run/omegachat/admin.sock: no such socket — "
+            ),
+            "{text}"
         );
-        assert!(text.contains("systemctl start omegachatd"));
+        let err = CliError::Unreachable {
+            path: "/x.sock".into(),
+            origin: SocketSource::Flag,
+            reason: "no such socket".into(),
+            unit: UnitState::Absent,
+        };
         assert_eq!(err.exit_code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn systemctl_is_suggested_only_where_systemd_manages_omegachatd() {
+        let stopped = unreachable(SocketSource::SystemdUnit, UnitState::Inactive);
+        assert!(stopped.contains("systemctl start omegachatd"), "{stopped}");
+        assert!(stopped.contains("(the systemd unit's socket)"), "{stopped}");
+        let elsewhere = unreachable(SocketSource::Flag, UnitState::Active);
+        assert!(
+            elsewhere.contains("is running but does not answer"),
+            "{elsewhere}"
+        );
+        assert!(!elsewhere.contains("systemctl start"), "{elsewhere}");
+        let by_hand = unreachable(
+            SocketSource::DataDir {
+                user_record: Some("/run/user/1000/omegachat/admin-socket".into()),
+            },
+            UnitState::Absent,
+        );
+        assert!(!by_hand.contains("systemctl"), "{by_hand}");
+        assert!(by_hand.contains("Start it with `omegachatd`"), "{by_hand}");
+        assert!(by_hand.contains("--socket PATH"), "{by_hand}");
+        assert!(
+            by_hand.contains(
+                "no running omegachatd recorded its socket in /run/user/1000/omegachat/admin-socket"
+            ),
+            "{by_hand}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod error;
 mod output;
 mod prompt;
 mod socket;
+mod unit;
 
 use std::process::ExitCode;
 

@@ -94,7 +94,64 @@ fn a_daemon_that_is_not_running_is_one_line_naming_the_socket() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("systemctl start omegachatd"));
+    assert!(out.stderr.contains("--socket PATH"), "{}", out.stderr);
+}
+
+/// Whether systemd manages omegachatd on the machine running the tests (as omegactl checks it:
+/// systemd is the init system and the unit is installed); the advice differs.
+fn systemd_unit_installed() -> bool {
+    std::path::Path::new("/run/systemd/system").is_dir()
+        && [
+            "/etc/systemd/system",
+            "/run/systemd/system",
+            "/usr/local/lib/systemd/system",
+            "/usr/lib/systemd/system",
+            "/lib/systemd/system",
+        ]
+        .iter()
+        .any(|dir| {
+            std::path::Path::new(dir)
+                .join("omegachatd.service")
+                .exists()
+        })
+}
+
+/// With no daemon anywhere, omegactl says where it looked (the data directory under the current
+/// one), why there (no daemon's record), and how to start one: `systemctl` only where a unit
+/// exists.
+#[test]
+fn with_no_daemon_anywhere_the_hint_says_how_to_start_one() {
+    if std::path::Path::new("/run/omegachat").exists() {
+        eprintln!("skipped: this machine runs the system unit's daemon (/run/omegachat exists)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tempfile::tempdir().unwrap();
+    let mut cmd = omegactl(dir.path(), &["health"]);
+    cmd.env("XDG_RUNTIME_DIR", runtime.path());
+    let out = run(cmd);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    let record = runtime.path().join("omegachat/admin-socket");
+    assert!(
+        out.stderr.starts_with(&format!(
+            "omegactl: cannot reach omegachatd at data/admin.sock (the default, admin.sock in database.data_dir: no running omegachatd recorded its socket in {}): no such socket — ",
+            record.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    if systemd_unit_installed() {
+        assert!(out.stderr.contains("systemctl"), "{}", out.stderr);
+    } else {
+        assert!(!out.stderr.contains("systemctl"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("Start it with `omegachatd`"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(out.stderr.contains("--socket PATH"), "{}", out.stderr);
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod audit;
 mod groups;
 mod keys;
 mod peer;
+mod record;
 mod routes;
 mod socket;
 mod system;
@@ -25,6 +26,7 @@ use crate::edge::error::ApiError;
 use crate::service::system::SystemService;
 use peer::AccessPolicy;
 pub use peer::Peer;
+use record::SocketRecord;
 use routes::AdminRoutes;
 pub use socket::SocketError;
 
@@ -33,6 +35,8 @@ pub struct AdminListener {
     listener: UnixListener,
     path: PathBuf,
     policy: AccessPolicy,
+    /// Where omegactl finds the socket; removed when the listener goes away.
+    record: Option<SocketRecord>,
 }
 
 impl AdminListener {
@@ -41,11 +45,23 @@ impl AdminListener {
     }
 }
 
-/// Creates the socket (see [`socket::bind`]) and resolves who may use it.
-pub fn bind(path: &Path, group: &str) -> Result<AdminListener, SocketError> {
+/// Creates the socket (see [`socket::bind`]), resolves who may use it, and records its path in
+/// `record` (see `omegachat_contract::runtime`) for omegactl.
+pub fn bind(path: &Path, group: &str, record: Option<&Path>) -> Result<AdminListener, SocketError> {
     let admin_gid = socket::resolve_group(group)?;
     let listener = socket::bind(path, admin_gid)?;
     tracing::info!(socket = %path.display(), "admin socket ready");
+    // Without the record omegactl still finds the socket through --socket or the configuration.
+    let record = record.and_then(|file| match SocketRecord::write(file, path) {
+        Ok(record) => {
+            tracing::debug!(record = %record.file().display(), "admin socket recorded for omegactl");
+            Some(record)
+        }
+        Err(e) => {
+            tracing::warn!(record = %file.display(), error = %e, "cannot record the admin socket for omegactl: pass it with --socket");
+            None
+        }
+    });
     Ok(AdminListener {
         listener,
         path: path.to_owned(),
@@ -53,6 +69,7 @@ pub fn bind(path: &Path, group: &str) -> Result<AdminListener, SocketError> {
             daemon_uid: nix::unistd::getuid().as_raw(),
             admin_gid,
         },
+        record,
     })
 }
 
@@ -74,6 +91,8 @@ pub async fn serve(admin: AdminListener, system: Arc<SystemService>) {
         .layer(axum::middleware::from_fn_with_state(state, audit::guard))
         .into_make_service_with_connect_info::<Peer>();
     let _cleanup = RemoveOnDrop(admin.path.clone());
+    // Dropped with the task: the record goes before (or with) the socket it names.
+    let _record = admin.record;
     if let Err(e) = axum::serve(admin.listener, app).await {
         tracing::error!(socket = %admin.path.display(), error = %e, "the admin socket stopped");
     }

@@ -8,13 +8,17 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// `omegachatd` with no configuration from the test's environment, run in `dir`.
+/// `omegachatd` with no configuration and no runtime directories from the test's environment, run
+/// in `dir` (a developer's `$XDG_RUNTIME_DIR` would get the test daemon's admin socket record,
+/// replacing that of a daemon they run themselves).
 pub(crate) fn daemon(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omegachatd"));
     // stdout is not inherited: a daemon left running by a failed test must not hold the test
     // runner's output pipe open (a `cargo test | tee` would wait for it forever).
     cmd.current_dir(dir)
         .env_remove("RUST_LOG")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("RUNTIME_DIRECTORY")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     for (key, _) in std::env::vars_os() {

@@ -92,10 +92,12 @@ export async function startDaemon({ env = {}, allowedOrigins = [] } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), "omegachat-e2e-"));
-  // Only our settings: an OMEGACHAT_CONFIG or stray OMEGACHAT_* from the caller must not leak in.
-  const baseEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("OMEGACHAT_") && k !== "RUST_LOG"),
-  );
+  // Only our settings: an OMEGACHAT_CONFIG or stray OMEGACHAT_* from the caller must not leak in,
+  // nor a runtime directory (the daemon would record its admin socket there, in place of the
+  // record of a daemon the developer runs).
+  const inherited = (k) =>
+    !k.startsWith("OMEGACHAT_") && !["RUST_LOG", "XDG_RUNTIME_DIR", "RUNTIME_DIRECTORY"].includes(k);
+  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => inherited(k)));
   const daemonEnv = {
     ...baseEnv,
     OMEGACHAT_SERVER__LISTEN: `127.0.0.1:${port}`,

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -335,18 +335,14 @@ pub struct AdminConfig {
 pub const SYSTEMD_ADMIN_SOCKET: &str = "/run/omegachat/admin.sock";
 
 impl AdminConfig {
-    /// The socket path: `socket` when set; else `admin.sock` in `$RUNTIME_DIRECTORY` when systemd
-    /// gave the daemon one; else `admin.sock` in the data directory.
-    pub fn socket_path(&self, database: &DatabaseConfig, runtime_dir: Option<&str>) -> PathBuf {
+    /// The socket path: `socket` when set; else `admin.sock` in the runtime directory systemd
+    /// gave the daemon (`RuntimeDirs::systemd`), if any; else `admin.sock` in the data directory.
+    pub fn socket_path(&self, database: &DatabaseConfig, runtime_dir: Option<&Path>) -> PathBuf {
         if !self.socket.as_os_str().is_empty() {
             return self.socket.clone();
         }
-        // systemd may list several directories separated by ':'; the first is ours.
-        match runtime_dir
-            .and_then(|d| d.split(':').next())
-            .filter(|d| !d.is_empty())
-        {
-            Some(dir) => PathBuf::from(dir).join("admin.sock"),
+        match runtime_dir {
+            Some(dir) => dir.join("admin.sock"),
             None => database.data_dir.join("admin.sock"),
         }
     }

@@ -31,13 +31,13 @@ impl Context {
 
     /// A client for the socket found as `socket::resolve` describes; only daemon commands ask.
     pub fn client(&self) -> Result<AdminClient, CliError> {
-        let path = socket::resolve(
+        let located = socket::resolve(
             self.global.socket.as_deref(),
             self.global.config.as_deref(),
             &socket::process_env(),
-            socket::systemd_socket_present,
+            &socket::LocalHost,
         )?;
-        Ok(AdminClient::new(path))
+        Ok(AdminClient::new(located))
     }
 
     /// Prints the answer: the daemon's JSON with `--json`, else `human`'s rendering.

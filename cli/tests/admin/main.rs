@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod data;
 mod keys;
+mod locate;
 mod prompts;
 mod system;
 mod users;

@@ -7,17 +7,22 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use omegachat_contract::Config;
+use omegachat_contract::runtime::RuntimeDirs;
 use omegachatd::Application;
 use serde_json::{Value, json};
 use std::process::{Command, Output, Stdio};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-/// `omegactl ARGS` run from `cwd` with no terminal on stdin and none of the caller's OMEGACHAT_*
-/// variables, so the host's configuration cannot leak into a test.
+/// `omegactl ARGS` run from `cwd` with no terminal on stdin, none of the caller's OMEGACHAT_*
+/// variables and no user runtime directory, so neither the host's configuration nor a daemon the
+/// developer runs can leak into a test.
 pub fn omegactl(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omegactl"));
-    cmd.args(args).current_dir(cwd).stdin(Stdio::null());
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .env_remove("XDG_RUNTIME_DIR");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("OMEGACHAT_") {
             cmd.env_remove(name);
@@ -73,13 +78,19 @@ impl Daemon {
     }
 
     pub fn start_config(dir: tempfile::TempDir, config: Config) -> Daemon {
+        Self::start_in(dir, config, &RuntimeDirs::default())
+    }
+
+    /// A daemon given the runtime directories `dirs`, as `omegachatd` takes them from its
+    /// environment (where it records its admin socket for omegactl).
+    pub fn start_in(dir: tempfile::TempDir, config: Config, dirs: &RuntimeDirs) -> Daemon {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let app = rt
-            .block_on(Application::build(config))
+            .block_on(Application::build_in(config, dirs))
             .expect("the daemon starts");
         let base = format!("http://{}", app.local_addr());
         let socket = app.admin_socket().to_owned();
