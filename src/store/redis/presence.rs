@@ -53,8 +53,10 @@
 //! # Outage
 //! Nothing crashes and nothing queues without bound: writes wait in a bounded queue (full: the
 //! change is kept in memory and written with the next full state), callers wait for Redis at
-//! most [`ANSWER_WAIT`], and once a call failed, lookups answer from this node's memory until a
-//! heartbeat gets through (warned once per outage, told when back). What cannot be told while
+//! most [`ANSWER_WAIT`] (while Redis is away a call would otherwise wait for the connection's
+//! whole reconnection schedule, several seconds), and once a call failed or was too slow, calls
+//! answer from this node's memory at once until a heartbeat gets through (warned once per
+//! outage, told when back). What cannot be told while
 //! Redis is away — users reaped by others while this node was unreachable, users whose last
 //! socket closed meanwhile — comes back through `reap()` after the full rewrite; an announcement
 //! may then repeat one already made, which is harmless as presence events carry a state.
@@ -214,13 +216,21 @@ impl RedisPresence {
         }
     }
 
-    fn failed(&self, err: &redis::RedisError) {
+    fn failed(&self, why: &dyn std::fmt::Display) {
         if self.reachable.swap(false, Ordering::Relaxed) {
             tracing::warn!(
-                "cannot reach Redis for presence: {err}; answering from this node's own sockets \
+                "cannot reach Redis for presence: {why}; answering from this node's own sockets \
                  until it is back (users of other nodes look offline meanwhile)"
             );
         }
+    }
+
+    /// Redis did not answer within [`ANSWER_WAIT`] (while it is away, a call waits for the
+    /// connection's whole reconnection schedule): answer from memory until a heartbeat gets
+    /// through, and write everything then, as the slow write's fate is unknown.
+    fn too_slow(&self) {
+        self.desync();
+        self.failed(&format_args!("no answer within {ANSWER_WAIT:?}"));
     }
 
     /// Keeps changes found by the heartbeat for `reap()`.
@@ -279,12 +289,14 @@ impl RedisPresence {
             };
             ((before == 0) != (after == 0), waiting)
         };
-        match waiting {
-            Some(answer) => match tokio::time::timeout(ANSWER_WAIT, answer).await {
-                Ok(Ok(Some(anywhere))) => anywhere,
-                _ => here,
-            },
-            None => here,
+        let Some(answer) = waiting else { return here };
+        match tokio::time::timeout(ANSWER_WAIT, answer).await {
+            Ok(Ok(Some(anywhere))) => anywhere,
+            Ok(_) => here,
+            Err(_) => {
+                self.too_slow();
+                here
+            }
         }
     }
 
@@ -297,16 +309,17 @@ impl RedisPresence {
         keys.push(self.keys.nodes.clone());
         keys.extend(users.iter().map(|u| self.keys.user(*u)));
         let mut conn = self.conn.clone();
-        match script(SOCKETS, &keys)
-            .arg(&self.keys.prefix)
-            .arg(&self.tag)
-            .query_async::<Vec<usize>>(&mut conn)
-            .await
-        {
-            Ok(counts) if counts.len() == users.len() => Some(counts),
-            Ok(_) => None,
-            Err(err) => {
+        let mut lookup = script(SOCKETS, &keys);
+        lookup.arg(&self.keys.prefix).arg(&self.tag);
+        match tokio::time::timeout(ANSWER_WAIT, lookup.query_async::<Vec<usize>>(&mut conn)).await {
+            Ok(Ok(counts)) if counts.len() == users.len() => Some(counts),
+            Ok(Ok(_)) => None,
+            Ok(Err(err)) => {
                 self.failed(&err);
+                None
+            }
+            Err(_) => {
+                self.failed(&format_args!("no answer within {ANSWER_WAIT:?}"));
                 None
             }
         }
