@@ -1,6 +1,6 @@
 //! The scaled-out profile's bus: events cross nodes over Redis pub/sub.
 //!
-//! Design (cost per message in DESIGN-scale-out.md):
+//! Design (cost per message in docs/scale-out.md):
 //! - **A channel per user** (`{prefix}u:{id}`). A node subscribes to the channels of the users
 //!   whose sockets it holds, and only to those, so it receives only events it can deliver:
 //!   adding nodes does not make every node parse every event. A publish costs one `PUBLISH` per

@@ -114,7 +114,7 @@ impl AdminService {
 
     /// Tells the user's sockets on every node to close: their token no longer works.
     async fn end_sessions(&self, user: User, reason: RevocationReason) -> Revoked {
-        let before = self.deps.presence.sockets_of(user.id);
+        let before = self.deps.presence.sockets_of(user.id).await;
         self.deps.accounts.end_sessions(user.id, reason);
         let sockets = self.closed_since(user.id, before).await;
         Revoked { user, sockets }
@@ -125,7 +125,7 @@ impl AdminService {
     async fn closed_since(&self, user: UserId, before: usize) -> usize {
         let deadline = tokio::time::Instant::now() + REVOCATION_WAIT;
         loop {
-            let open = self.deps.presence.sockets_of(user);
+            let open = self.deps.presence.sockets_of(user).await;
             if open == 0 || tokio::time::Instant::now() >= deadline {
                 return before.saturating_sub(open);
             }
@@ -155,7 +155,7 @@ impl AdminService {
 
     pub async fn set_password(&self, key: &str, password: String) -> Result<Revoked, ServiceError> {
         let user = self.find_user(key).await?;
-        let before = self.deps.presence.sockets_of(user.id);
+        let before = self.deps.presence.sockets_of(user.id).await;
         // The reset ends the sessions itself.
         let user = self.deps.accounts.reset_password(user.id, password).await?;
         let sockets = self.closed_since(user.id, before).await;

@@ -19,9 +19,10 @@ use super::tokens::Tokens;
 use crate::bus::redis::RedisBus;
 use crate::bus::{EventBus, LocalBus};
 use crate::store::counters::{MemoryCounters, WindowCounters};
-use crate::store::presence::MemoryPresence;
+use crate::store::presence::{MemoryPresence, PresenceStore};
 use crate::store::redis::RedisSetupError;
 use crate::store::redis::counters::RedisCounters;
+use crate::store::redis::presence::RedisPresence;
 use crate::store::{DatabaseHealth, Stores};
 
 /// Events that may queue for the real-time edge before the slowest subscriber misses some.
@@ -46,7 +47,8 @@ impl Services {
         let passwords =
             Passwords::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
         let tokens = Tokens::new(stores.keys.clone(), stores.grants.clone(), &config.auth).await?;
-        let (bus, counters) = shared_state(config).await?;
+        let shared = shared_state(config).await?;
+        let (bus, counters, sweep_every) = (shared.bus, shared.counters, shared.sweep_every);
         let throttle = LoginThrottle::new(counters.clone(), &config.auth);
         let accounts = Arc::new(AccountService::new(
             stores.users.clone(),
@@ -84,7 +86,7 @@ impl Services {
             bus.clone(),
         ));
         let presence = Arc::new(PresenceService::new(
-            Arc::new(MemoryPresence::default()),
+            shared.presence,
             stores.users.clone(),
             social.clone(),
             conversations.clone(),
@@ -101,6 +103,9 @@ impl Services {
             presence: presence.clone(),
             bus: bus.clone(),
         }));
+        if let Some(every) = sweep_every {
+            spawn_presence_sweeps(Arc::downgrade(&presence), every);
+        }
         Ok(Services {
             accounts,
             social,
@@ -114,16 +119,24 @@ impl Services {
     }
 }
 
-/// The bus and the throttling counters: in-process on a single node; through Redis when
-/// `redis.url` is set, so every node sees every node's events and counts.
-async fn shared_state(
-    config: &Config,
-) -> Result<(Arc<dyn EventBus>, Arc<dyn WindowCounters>), ServiceError> {
+/// What nodes share: in-process on a single node; through Redis when `redis.url` is set, so
+/// every node sees every node's events, counts and sockets.
+struct Shared {
+    bus: Arc<dyn EventBus>,
+    counters: Arc<dyn WindowCounters>,
+    presence: Arc<dyn PresenceStore>,
+    /// How often presence needs `PresenceService::sweep` (reaping dead nodes' users).
+    sweep_every: Option<std::time::Duration>,
+}
+
+async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
     if !config.redis.enabled() {
-        return Ok((
-            Arc::new(LocalBus::new(BUS_CAPACITY)),
-            Arc::new(MemoryCounters::default()),
-        ));
+        return Ok(Shared {
+            bus: Arc::new(LocalBus::new(BUS_CAPACITY)),
+            counters: Arc::new(MemoryCounters::default()),
+            presence: Arc::new(MemoryPresence::default()),
+            sweep_every: None,
+        });
     }
     let unreachable = |e: RedisSetupError| ServiceError::Failed {
         code: "redis_unreachable",
@@ -137,5 +150,32 @@ async fn shared_state(
     let bus = RedisBus::connect(url, prefix, BUS_CAPACITY)
         .await
         .map_err(unreachable)?;
-    Ok((bus, Arc::new(RedisCounters::new(conn, prefix))))
+    let presence = RedisPresence::start(
+        conn.clone(),
+        prefix,
+        std::time::Duration::from_millis(config.redis.node_lease_ms),
+    )
+    .await;
+    Ok(Shared {
+        bus,
+        counters: Arc::new(RedisCounters::new(conn, prefix)),
+        sweep_every: Some(presence.heartbeat()),
+        presence,
+    })
+}
+
+/// Announces, at the presence heartbeat's pace, users whose node died (offline) or who were put
+/// back after a Redis outage (online); ends with the services.
+fn spawn_presence_sweeps(presence: std::sync::Weak<PresenceService>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(presence) = presence.upgrade() else {
+                return;
+            };
+            presence.sweep().await;
+        }
+    });
 }

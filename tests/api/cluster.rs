@@ -8,6 +8,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use omegachatd::domain::UserId;
+
 use crate::helpers::{TestApp, TestUser, spawn_cluster};
 use crate::socket_client::{Closed, SocketClient};
 
@@ -228,4 +230,51 @@ async fn retiring_a_key_on_one_node_ends_its_sessions_on_both() {
     // Node B re-read the keys at once: the old token is refused there too.
     let response = b.get_authed("/api/users/me", &ann.token).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn presence_is_one_view_across_nodes() {
+    let (a, b) = spawn_cluster(|_| {}).await;
+    let (ann, ben) = (a.signed_up("ann").await, a.signed_up("ben").await);
+    a.direct(&ann, &ben).await;
+    let ann_on_a = a.socket(&ann).await;
+    let online = |answer: Value| answer["users"][0]["online"].as_bool();
+
+    let ben_on_b = b.socket(&ben).await;
+    let seen = acked(&ann_on_a, "get_presence", json!({"user_ids": [ben.id]})).await;
+    assert_eq!(online(seen), Some(true), "ben's only socket is on node B");
+
+    // A second tab on node A, then the one on B closes: still online (a socket anywhere).
+    let ben_on_a = a.socket(&ben).await;
+    ben_on_b.close();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    // Wait until node B has counted the close (ben's sockets: 1), then check he is online.
+    while a.services.presence.sockets_of(UserId(ben.id)).await != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node B never counted the close"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = acked(&ann_on_a, "get_presence", json!({"user_ids": [ben.id]})).await;
+    assert_eq!(
+        online(seen),
+        Some(true),
+        "ben's tab on node A keeps him online"
+    );
+
+    ben_on_a.close();
+    let seen_by_b = b.socket(&ann).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let seen = acked(&seen_by_b, "get_presence", json!({"user_ids": [ben.id]})).await;
+        if online(seen) == Some(false) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ben never went offline"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

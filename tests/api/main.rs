@@ -22,6 +22,7 @@ mod profiles;
 mod realtime;
 mod realtime_limits;
 mod reload;
+mod scale_out;
 mod shutdown;
 mod store_suite;
 mod throttling;

@@ -405,8 +405,8 @@ pub struct RedisConfig {
     pub url: String,
     /// Prefix of every key and channel the daemon uses, so several chats can share one Redis.
     pub key_prefix: String,
-    /// How long a node's presence lease lasts without renewal, in milliseconds (1000..=300000). A node
-    /// renews it every second; one that dies takes its users offline at most this long (plus a second)
+    /// How long a node's presence lease lasts without renewal, in milliseconds (5000..=300000). A node
+    /// renews it every second; the users of one that dies go offline at most this long (plus a second)
     /// after its last renewal.
     pub node_lease_ms: u64,
 }

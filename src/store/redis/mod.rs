@@ -5,6 +5,7 @@
 //! tests, can share one Redis.
 
 pub mod counters;
+pub mod presence;
 
 use std::time::Duration;
 

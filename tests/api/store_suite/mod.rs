@@ -5,8 +5,8 @@
 //! calling them. SQLite and PostgreSQL run here on a fresh database per concern, opened directly
 //! (no daemon, so no signing key or other start-up rows get in the way); the ScyllaDB store will
 //! call the same functions. Counters run on `MemoryCounters` and on `RedisCounters` against the
-//! test Redis (under a key prefix of their own); presence on `MemoryPresence`, and the Redis-backed
-//! presence will plug into the same function.
+//! test Redis (under a key prefix of their own); presence on `MemoryPresence` and on one
+//! `RedisPresence` node, and `presence_nodes` tells what several nodes sharing Redis see.
 //!
 //! Stories within a concern share one database, so each uses its own names. The daemon-level
 //! stories elsewhere in `tests/api` stay: they check what the services make of these answers.
@@ -20,6 +20,7 @@ mod history;
 mod keys;
 mod messages;
 mod presence;
+mod presence_nodes;
 mod users;
 
 use std::collections::BTreeMap;
@@ -184,11 +185,22 @@ mod window_counters {
 }
 
 mod presence_store {
-    use omegachatd::store::presence::MemoryPresence;
+    use std::time::Duration;
 
-    #[test]
-    fn memory() {
-        super::presence::suite(&MemoryPresence::default());
+    use omegachatd::store::presence::MemoryPresence;
+    use omegachatd::store::redis::presence::RedisPresence;
+
+    #[tokio::test]
+    async fn memory() {
+        super::presence::suite(&MemoryPresence::default()).await;
+    }
+
+    #[tokio::test]
+    async fn redis() {
+        let (url, prefix) = crate::helpers::test_redis();
+        let conn = omegachatd::store::redis::connect(&url).await.unwrap();
+        let node = RedisPresence::start(conn, &prefix, Duration::from_secs(10)).await;
+        super::presence::suite(node.as_ref()).await;
     }
 }
 

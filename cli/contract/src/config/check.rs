@@ -120,8 +120,10 @@ impl Config {
         if self.redis.key_prefix.contains(char::is_whitespace) {
             return fail("redis.key_prefix", "must not contain spaces");
         }
-        if !(1_000..=300_000).contains(&self.redis.node_lease_ms) {
-            return fail("redis.node_lease_ms", "must be between 1000 and 300000");
+        // A heartbeat may wait up to Redis' 2 s response timeout; one slow answer must not cost
+        // a live node its lease.
+        if !(5_000..=300_000).contains(&self.redis.node_lease_ms) {
+            return fail("redis.node_lease_ms", "must be between 5000 and 300000");
         }
         Ok(())
     }
