@@ -346,6 +346,6 @@ fn install_puts_binaries_man_pages_and_completions_in_place_and_admin_curl_works
     }
     assert_eq!(answers[0]["status"], "healthy");
     assert_eq!(answers[2]["username"], "bob");
-    assert_eq!(answers[3]["user"]["disabled"], true);
+    assert_eq!(answers[3]["user"]["state"], "disabled");
     assert!(answers[4]["new_kid"].is_string(), "{}", answers[4]);
 }
