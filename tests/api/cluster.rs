@@ -11,17 +11,8 @@ use serde_json::{Value, json};
 use omegachatd::domain::UserId;
 
 use crate::helpers::{TestApp, TestUser, spawn_cluster};
+use crate::realtime::{acked, send_payload};
 use crate::socket_client::{Closed, SocketClient};
-
-fn send_payload(conversation: &str, client_msg_id: &str, content: &str) -> Value {
-    json!({"conversation_id": conversation, "client_msg_id": client_msg_id, "content": content})
-}
-
-async fn acked(socket: &SocketClient, event: &str, payload: Value) -> Value {
-    let ack = socket.call(event, payload).await;
-    assert_eq!(ack["ok"], true, "{event} refused: {ack}");
-    ack
-}
 
 /// A socket on `node` for `user`, once `node` is subscribed to the user's events (a socket's
 /// subscription reaches Redis a moment after its handshake; the first probe that arrives proves

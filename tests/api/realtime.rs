@@ -21,11 +21,11 @@ on_every_engine!(
     acknowledged_messages_survive_a_restart,
 );
 
-fn send_payload(conversation: &str, client_msg_id: &str, content: &str) -> Value {
+pub(crate) fn send_payload(conversation: &str, client_msg_id: &str, content: &str) -> Value {
     json!({"conversation_id": conversation, "client_msg_id": client_msg_id, "content": content})
 }
 
-async fn acked(socket: &SocketClient, event: &str, payload: Value) -> Value {
+pub(crate) async fn acked(socket: &SocketClient, event: &str, payload: Value) -> Value {
     let ack = socket.call(event, payload).await;
     assert_eq!(ack["ok"], true, "{event} refused: {ack}");
     ack
