@@ -134,6 +134,9 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        daemon
+            .system
+            .set_public_address(listener.local_addr().unwrap_or(addr));
         Ok(Self {
             listener,
             admin,

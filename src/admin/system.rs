@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use omegachat_contract::admin::{
-    ApplyMigrations, AuditEntry, AuditLog, BackendHealth, BackupOutcome, EngineMigrations,
-    GetHealth, GetStatus, HealthReport, HealthStatus, ListMigrations, MigrationInfo,
-    MigrationReport, ReadAudit, StatusReport, WriteBackup,
+    ApplyMigrations, AuditEntry, AuditLog, BackendHealth, BackupOutcome, ChatTotals,
+    EngineMigrations, GetHealth, GetStatus, HealthReport, HealthStatus, ListMigrations,
+    MigrationInfo, MigrationReport, NodeStatus, ReadAudit, StatusReport, WriteBackup,
 };
 
 use super::{AdminState, timestamp};
 use crate::edge::error::ApiError;
+use crate::service::nodes::{NodeService, Nodes};
 use crate::service::system::{Migrations, Verdict};
 use crate::store::database::MigrationState;
 
@@ -27,13 +28,27 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
             Verdict::Down => HealthStatus::Down,
         },
         version: env!("CARGO_PKG_VERSION").into(),
-        backends: vec![BackendHealth {
+        backends: std::iter::once(BackendHealth {
             role: "database".into(),
             engine: check.engine.into(),
             reachable: error.is_none(),
             latency_ms,
             error,
-        }],
+        })
+        .chain(check.backends.into_iter().map(|b| {
+            let (latency_ms, error) = match b.ping {
+                Ok(latency) => (Some(latency.as_secs_f64() * 1000.0), None),
+                Err(why) => (None, Some(why)),
+            };
+            BackendHealth {
+                role: b.role.into(),
+                engine: b.engine.into(),
+                reachable: error.is_none(),
+                latency_ms,
+                error,
+            }
+        }))
+        .collect(),
         pending_migrations: check.pending_migrations,
         serving: check.serving,
     })
@@ -41,6 +56,10 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
 
 pub async fn status(state: AdminState, _: GetStatus) -> Result<StatusReport, ApiError> {
     let status = state.system.status().await;
+    let (nodes, totals, nodes_error) = match status.nodes {
+        Some(nodes) => chat_nodes(nodes),
+        None => (Vec::new(), ChatTotals::default(), None),
+    };
     Ok(StatusReport {
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_secs: status.uptime.as_secs(),
@@ -50,7 +69,36 @@ pub async fn status(state: AdminState, _: GetStatus) -> Result<StatusReport, Api
         rooms: status.rooms,
         messages_per_sec: status.messages_per_sec,
         messages_since_start: status.messages_since_start,
+        nodes,
+        totals,
+        nodes_error,
     })
+}
+
+fn chat_nodes(nodes: Nodes) -> (Vec<NodeStatus>, ChatTotals, Option<String>) {
+    let totals = ChatTotals {
+        nodes: nodes.list.nodes.len(),
+        sockets: nodes.list.nodes.iter().map(|n| n.sockets).sum(),
+        users_online: nodes.list.users_online,
+        messages_per_sec: nodes.list.nodes.iter().map(|n| n.messages_per_sec).sum(),
+    };
+    let list = nodes
+        .list
+        .nodes
+        .into_iter()
+        .map(|card| NodeStatus {
+            uptime_secs: NodeService::uptime_of(&card),
+            this_node: card.id == nodes.this_node,
+            id: card.id,
+            host: card.host,
+            address: card.address,
+            version: card.version,
+            sockets: card.sockets,
+            users_online: card.users_online,
+            messages_per_sec: card.messages_per_sec,
+        })
+        .collect();
+    (list, totals, nodes.error)
 }
 
 fn report(migrations: Migrations) -> MigrationReport {

@@ -42,6 +42,11 @@ const MAX_BATCH: usize = 256;
 const MAX_CHANNELS_PER_COMMAND: usize = 1_000;
 /// Pause before retrying a failed subscription change.
 const RESUBSCRIBE_BACKOFF: Duration = Duration::from_millis(250);
+/// How often an idle subscriber connection is checked. It sends no commands of its own, and the
+/// connection manager only reconnects when a command fails or Redis says goodbye: after an
+/// outage longer than its retry schedule, or a connection that died silently, nothing else would
+/// bring the subscriptions back.
+const SUBSCRIBER_CHECK: Duration = Duration::from_secs(1);
 
 /// Counts for health and status reports.
 #[derive(Debug, Default)]
@@ -64,6 +69,8 @@ pub struct RedisBus {
     watch_changed: Arc<Notify>,
     /// False from the first failed write until one succeeds again: warn once per outage.
     writing: AtomicBool,
+    /// Set when the subscriber connection dropped: Redis may have forgotten every subscription.
+    subscriber_lost: AtomicBool,
     stats: Arc<BusStats>,
 }
 
@@ -86,6 +93,7 @@ impl RedisBus {
             watched: Mutex::new(HashMap::new()),
             watch_changed: Arc::new(Notify::new()),
             writing: AtomicBool::new(true),
+            subscriber_lost: AtomicBool::new(false),
             stats,
         });
 
@@ -100,6 +108,8 @@ impl RedisBus {
             })
             .set_automatic_resubscription();
         let mut subscriber = redis_store::connect_with(url, subscriber_config).await?;
+        // Fails here, with a clear error, rather than in the subscription task if Redis cannot
+        // be reached at start-up.
         subscriber
             .subscribe(bus.nodes_channel())
             .await
@@ -139,8 +149,13 @@ impl RedisBus {
 
     /// A message pushed by Redis on the subscriber connection.
     fn received(&self, push: PushInfo) {
+        if push.kind == PushKind::Disconnection {
+            self.subscriber_lost.store(true, Ordering::Relaxed);
+            self.watch_changed.notify_one();
+            return;
+        }
         if push.kind != PushKind::Message {
-            return; // subscribe confirmations, disconnect notices
+            return; // subscribe confirmations
         }
         let [Value::BulkString(channel), Value::BulkString(payload)] = push.data.as_slice() else {
             return;
@@ -258,17 +273,28 @@ async fn publish_loop(
     }
 }
 
-/// Keeps the subscriber connection's channel set equal to the users this node holds sockets of.
+/// Keeps the subscriber connection's channel set equal to the users this node holds sockets of
+/// (and the node-wide channel), also across reconnections: when the connection was lost, or a
+/// periodic check finds it dead, everything is subscribed again, retrying every
+/// [`RESUBSCRIBE_BACKOFF`] until Redis answers (each attempt also makes the connection manager
+/// reconnect).
 async fn subscription_loop(
     bus: std::sync::Weak<RedisBus>,
     changed: Arc<Notify>,
     mut conn: ConnectionManager,
 ) {
     let mut subscribed: HashSet<UserId> = HashSet::new();
+    // Subscribed by `connect`.
+    let mut nodes_channel = true;
+    let mut checks = tokio::time::interval(SUBSCRIBER_CHECK);
+    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let wanted: HashSet<UserId> = {
             let notified = changed.notified();
             let Some(bus) = bus.upgrade() else { return };
+            if bus.subscriber_lost.swap(false, Ordering::Relaxed) {
+                (subscribed, nodes_channel) = (HashSet::new(), false);
+            }
             let wanted: HashSet<UserId> = bus
                 .watched
                 .lock()
@@ -276,18 +302,40 @@ async fn subscription_loop(
                 .keys()
                 .copied()
                 .collect();
-            if wanted == subscribed {
+            if wanted == subscribed && nodes_channel {
                 drop(bus);
-                notified.await;
+                tokio::select! {
+                    () = notified => {}
+                    _ = checks.tick() => {
+                        if !alive(&mut conn).await {
+                            (subscribed, nodes_channel) = (HashSet::new(), false);
+                        }
+                    }
+                }
                 continue;
             }
             wanted
         };
         let Some(bus) = bus.upgrade() else { return };
+        let mut failed = false;
+        if !nodes_channel {
+            match conn.subscribe(bus.nodes_channel()).await {
+                Ok(()) => {
+                    nodes_channel = true;
+                    tracing::info!("receiving other nodes' events through Redis again");
+                }
+                Err(err) => {
+                    failed = true;
+                    tracing::debug!("subscribing to the node-wide channel failed: {err}");
+                }
+            }
+        }
         let add: Vec<UserId> = wanted.difference(&subscribed).copied().collect();
         let remove: Vec<UserId> = subscribed.difference(&wanted).copied().collect();
-        let mut failed = false;
         for chunk in add.chunks(MAX_CHANNELS_PER_COMMAND) {
+            if failed {
+                break;
+            }
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
             match conn.subscribe(channels).await {
                 Ok(()) => subscribed.extend(chunk),
@@ -298,6 +346,9 @@ async fn subscription_loop(
             }
         }
         for chunk in remove.chunks(MAX_CHANNELS_PER_COMMAND) {
+            if failed {
+                break;
+            }
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
             match conn.unsubscribe(channels).await {
                 Ok(()) => {
@@ -319,4 +370,14 @@ async fn subscription_loop(
             tokio::time::sleep(RESUBSCRIBE_BACKOFF).await;
         }
     }
+}
+
+/// Whether the subscriber connection answers a `PING` (allowed while subscribed, in RESP3).
+async fn alive(conn: &mut ConnectionManager) -> bool {
+    let ping = redis::cmd("PING");
+    let ping = ping.query_async::<redis::Value>(conn);
+    matches!(
+        tokio::time::timeout(redis_store::presence::ANSWER_WAIT, ping).await,
+        Ok(Ok(_))
+    )
 }

@@ -30,7 +30,10 @@ pub async fn server_info(State(state): State<Services>) -> Json<Value> {
     }))
 }
 
-/// `GET /readyz`: 503 when the database does not answer within two seconds.
+/// `GET /readyz`: 503 when the database does not answer within two seconds. Redis, when scaled
+/// out, is reported but does not make the node unready: without it the node still serves its own
+/// sockets, and taking every node out of the load balancer during a Redis outage would stop the
+/// whole chat. It answers `"status": "degraded"` then.
 pub async fn readyz(State(state): State<Services>) -> Result<Json<Value>, ApiError> {
     let engine = state.health.engine();
     let not_ready = |why: String| {
@@ -41,12 +44,28 @@ pub async fn readyz(State(state): State<Services>) -> Result<Json<Value>, ApiErr
             format!("the {engine} database is not reachable"),
         )
     };
-    match tokio::time::timeout(READY_TIMEOUT, state.health.ping()).await {
-        Ok(Ok(latency)) => Ok(Json(json!({
-            "status": "ready",
-            "database": { "engine": engine, "latency_ms": latency.as_secs_f64() * 1000.0 },
-        }))),
-        Ok(Err(e)) => Err(not_ready(e.to_string())),
-        Err(_) => Err(not_ready("timed out".into())),
+    let latency = match tokio::time::timeout(READY_TIMEOUT, state.health.ping()).await {
+        Ok(Ok(latency)) => latency,
+        Ok(Err(e)) => return Err(not_ready(e.to_string())),
+        Err(_) => return Err(not_ready("timed out".into())),
+    };
+    let mut body = json!({
+        "status": "ready",
+        "database": { "engine": engine, "latency_ms": latency.as_secs_f64() * 1000.0 },
+    });
+    for backend in &state.backends {
+        let report = match backend.ping().await {
+            Ok(latency) => json!({
+                "engine": backend.engine(),
+                "reachable": true,
+                "latency_ms": latency.as_secs_f64() * 1000.0,
+            }),
+            Err(why) => {
+                body["status"] = json!("degraded");
+                json!({ "engine": backend.engine(), "reachable": false, "error": why })
+            }
+        };
+        body[backend.role()] = report;
     }
+    Ok(Json(body))
 }

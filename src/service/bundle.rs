@@ -12,6 +12,7 @@ use super::audience::AudienceCache;
 use super::conversations::{ConversationService, ConversationStores};
 use super::groups::GroupService;
 use super::login_throttle::LoginThrottle;
+use super::nodes::NodeService;
 use super::passwords::Passwords;
 use super::presence::PresenceService;
 use super::social::SocialService;
@@ -19,11 +20,13 @@ use super::tokens::Tokens;
 use crate::bus::redis::RedisBus;
 use crate::bus::{EventBus, LocalBus};
 use crate::store::counters::{MemoryCounters, WindowCounters};
+use crate::store::nodes::NodeDirectory;
 use crate::store::presence::{MemoryPresence, PresenceStore};
-use crate::store::redis::RedisSetupError;
 use crate::store::redis::counters::RedisCounters;
+use crate::store::redis::nodes::RedisNodes;
 use crate::store::redis::presence::RedisPresence;
-use crate::store::{DatabaseHealth, Stores};
+use crate::store::redis::{RedisHealth, RedisSetupError};
+use crate::store::{BackendHealth, DatabaseHealth, Stores};
 
 /// Events that may queue for the real-time edge before the slowest subscriber misses some.
 const BUS_CAPACITY: usize = 65_536;
@@ -37,8 +40,11 @@ pub struct Services {
     pub conversations: Arc<ConversationService>,
     pub presence: Arc<PresenceService>,
     pub admin: Arc<AdminService>,
+    pub nodes: Arc<NodeService>,
     pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
+    /// The backends besides the database (Redis when scaled out).
+    pub backends: Vec<Arc<dyn BackendHealth>>,
 }
 
 impl Services {
@@ -86,7 +92,7 @@ impl Services {
             bus.clone(),
         ));
         let presence = Arc::new(PresenceService::new(
-            shared.presence,
+            shared.presence.clone(),
             stores.users.clone(),
             social.clone(),
             conversations.clone(),
@@ -103,8 +109,15 @@ impl Services {
             presence: presence.clone(),
             bus: bus.clone(),
         }));
+        let nodes = Arc::new(NodeService::new(
+            shared.node_id,
+            presence.clone(),
+            conversations.clone(),
+            shared.directory.clone(),
+        ));
         if let Some(every) = sweep_every {
             spawn_presence_sweeps(Arc::downgrade(&presence), every);
+            super::nodes::spawn_announcements(Arc::downgrade(&nodes), every);
         }
         Ok(Services {
             accounts,
@@ -113,8 +126,10 @@ impl Services {
             conversations,
             presence,
             admin,
+            nodes,
             bus,
             health: stores.health.clone(),
+            backends: shared.backends,
         })
     }
 }
@@ -125,8 +140,13 @@ struct Shared {
     bus: Arc<dyn EventBus>,
     counters: Arc<dyn WindowCounters>,
     presence: Arc<dyn PresenceStore>,
-    /// How often presence needs `PresenceService::sweep` (reaping dead nodes' users).
+    /// How often presence needs `PresenceService::sweep` (reaping dead nodes' users), and
+    /// nodes announce themselves.
     sweep_every: Option<std::time::Duration>,
+    /// This node's tag (the presence lease's when shared).
+    node_id: String,
+    directory: Option<Arc<dyn NodeDirectory>>,
+    backends: Vec<Arc<dyn BackendHealth>>,
 }
 
 async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
@@ -136,6 +156,9 @@ async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
             counters: Arc::new(MemoryCounters::default()),
             presence: Arc::new(MemoryPresence::default()),
             sweep_every: None,
+            node_id: format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().0),
+            directory: None,
+            backends: Vec::new(),
         });
     }
     let unreachable = |e: RedisSetupError| ServiceError::Failed {
@@ -158,8 +181,15 @@ async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
     .await;
     Ok(Shared {
         bus,
-        counters: Arc::new(RedisCounters::new(conn, prefix)),
+        counters: Arc::new(RedisCounters::new(conn.clone(), prefix)),
         sweep_every: Some(presence.heartbeat()),
+        node_id: presence.node_tag().to_owned(),
+        directory: Some(Arc::new(RedisNodes::new(
+            conn.clone(),
+            prefix,
+            presence.node_lease(),
+        ))),
+        backends: vec![Arc::new(RedisHealth(conn))],
         presence,
     })
 }

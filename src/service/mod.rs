@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod error;
 pub mod groups;
 pub mod login_throttle;
+pub mod nodes;
 pub mod passwords;
 pub mod presence;
 pub mod social;

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use omegachat_contract::Config;
 use tokio::sync::Mutex;
 
+use super::nodes::Nodes;
 use super::{ServiceError, Services};
 use crate::store::audit::AuditRecord;
 use crate::store::database::{BackupError, Database, MigrationState};
@@ -66,6 +67,16 @@ pub struct HealthCheck {
     pub pending_migrations: usize,
     /// Whether the services run (and so the public API serves).
     pub serving: bool,
+    /// The other backends (Redis when scaled out): a slow or unreachable one degrades.
+    pub backends: Vec<BackendCheck>,
+}
+
+/// One backend besides the database, as a health check found it.
+#[derive(Debug, Clone)]
+pub struct BackendCheck {
+    pub role: &'static str,
+    pub engine: &'static str,
+    pub ping: Result<Duration, String>,
 }
 
 /// Load and throughput on this node.
@@ -78,6 +89,8 @@ pub struct Status {
     pub rooms: usize,
     pub messages_per_sec: f64,
     pub messages_since_start: u64,
+    /// Every live node of the chat (none while not serving).
+    pub nodes: Option<Nodes>,
 }
 
 /// The schema migrations of the database.
@@ -105,6 +118,8 @@ pub struct SystemService {
     /// a reload (once pending migrations are applied) start from it, not from `config`.
     send_limit: AtomicU32,
     rooms: OnceLock<Arc<dyn RoomCount>>,
+    /// The public listener's address once bound, for the node's card.
+    public_address: OnceLock<std::net::SocketAddr>,
 }
 
 impl SystemService {
@@ -117,6 +132,7 @@ impl SystemService {
             running: OnceLock::new(),
             starting: Mutex::new(()),
             rooms: OnceLock::new(),
+            public_address: OnceLock::new(),
         }
     }
 
@@ -158,6 +174,9 @@ impl SystemService {
             .services
             .conversations
             .set_send_limit(self.send_limit.load(Ordering::Acquire));
+        if let Some(address) = self.public_address.get() {
+            running.services.nodes.set_address(*address);
+        }
         Ok(Started::Serving(&running.services))
     }
 
@@ -168,6 +187,14 @@ impl SystemService {
         self.send_limit.store(per_minute, Ordering::Release);
         if let Some(services) = self.serving() {
             services.conversations.set_send_limit(per_minute);
+        }
+    }
+
+    /// Records the public listener's address, for the node's card now or once serving.
+    pub fn set_public_address(&self, address: std::net::SocketAddr) {
+        let _ = self.public_address.set(address);
+        if let Some(services) = self.serving() {
+            services.nodes.set_address(address);
         }
     }
 
@@ -188,9 +215,29 @@ impl SystemService {
             Err(_) => 0,
         };
         let serving = self.serving().is_some();
+        let mut backends = Vec::new();
+        // One at a time: there is one (Redis), and each ping is bounded.
+        for backend in self.serving().map_or(&[][..], |s| &s.backends[..]) {
+            backends.push(BackendCheck {
+                role: backend.role(),
+                engine: backend.engine(),
+                ping: backend.ping().await,
+            });
+        }
+        // Without Redis a node still serves its own sockets, so the chat is impaired, not down.
+        let backends_impaired = backends.iter().any(|b| {
+            b.ping
+                .as_ref()
+                .map_or(true, |latency| *latency > SLOW_BACKEND)
+        });
         let verdict = match &ping {
             Err(_) => Verdict::Down,
-            Ok(latency) if pending_migrations > 0 || !serving || *latency > SLOW_BACKEND => {
+            Ok(latency)
+                if pending_migrations > 0
+                    || !serving
+                    || *latency > SLOW_BACKEND
+                    || backends_impaired =>
+            {
                 Verdict::Degraded
             }
             Ok(_) => Verdict::Healthy,
@@ -201,19 +248,28 @@ impl SystemService {
             ping,
             pending_migrations,
             serving,
+            backends,
         }
     }
 
     /// Connections, rooms and message throughput on this node (zeros while not serving).
     pub async fn status(&self) -> Status {
-        let (users_online, sockets, messages_per_sec, messages_since_start) = match self.serving() {
-            Some(services) => {
-                let (users, sockets) = services.presence.totals();
-                let stats = services.conversations.stats();
-                (users, sockets, stats.per_second(), stats.total())
-            }
-            None => (0, 0, 0.0, 0),
-        };
+        let (users_online, sockets, messages_per_sec, messages_since_start, nodes) =
+            match self.serving() {
+                Some(services) => {
+                    let (users, sockets) = services.presence.totals();
+                    let stats = services.conversations.stats();
+                    let nodes = services.nodes.live().await;
+                    (
+                        users,
+                        sockets,
+                        stats.per_second(),
+                        stats.total(),
+                        Some(nodes),
+                    )
+                }
+                None => (0, 0, 0.0, 0, None),
+            };
         let rooms = match self.rooms.get() {
             Some(rooms) => rooms.rooms().await,
             None => 0,
@@ -226,6 +282,7 @@ impl SystemService {
             rooms,
             messages_per_sec,
             messages_since_start,
+            nodes,
         }
     }
 

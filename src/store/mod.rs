@@ -34,6 +34,7 @@ pub mod chat;
 pub mod counters;
 pub mod database;
 pub mod keys;
+pub mod nodes;
 pub mod presence;
 pub mod redis;
 mod sql;
@@ -136,6 +137,18 @@ pub trait DatabaseHealth: Send + Sync {
     async fn ping(&self) -> Result<Duration, StoreError>;
     /// Closes pooled connections at shutdown.
     async fn close(&self);
+}
+
+/// A backend besides the database that the daemon works with (Redis, for the scaled-out
+/// profile), for `/readyz` and health checks. The daemon serves without it, impaired.
+#[async_trait]
+pub trait BackendHealth: Send + Sync {
+    /// What it is for in reports: `fanout`.
+    fn role(&self) -> &'static str;
+    /// Engine name for reports: `redis`.
+    fn engine(&self) -> &'static str;
+    /// A trivial round trip and how long it took, or why there was none.
+    async fn ping(&self) -> Result<Duration, String>;
 }
 
 /// The stores of one engine, shared by every request.

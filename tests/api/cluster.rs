@@ -17,7 +17,7 @@ use crate::socket_client::{Closed, SocketClient};
 /// A socket on `node` for `user`, once `node` is subscribed to the user's events (a socket's
 /// subscription reaches Redis a moment after its handshake; the first probe that arrives proves
 /// it). `probe` sends a typing event from `other` on `other_node` in `conversation`.
-async fn settled_socket(
+pub(crate) async fn settled_socket(
     node: &TestApp,
     user: &TestUser,
     probe: (&TestApp, &TestUser, &str),

@@ -4,6 +4,7 @@
 mod helpers;
 mod man_pages;
 mod node_client;
+mod own_redis;
 mod process;
 mod protocol_suites;
 mod python_client;
@@ -21,6 +22,7 @@ mod messages;
 mod profiles;
 mod realtime;
 mod realtime_limits;
+mod redis_outage;
 mod reload;
 mod scale_out;
 mod shutdown;

@@ -65,7 +65,7 @@ pub async fn status(ctx: &Context) -> Result<(), CliError> {
 }
 
 fn render_status(report: &StatusReport) -> String {
-    output::fields(&[
+    let mut out = output::fields(&[
         ("version", report.version.clone()),
         ("uptime", output::duration(report.uptime_secs)),
         ("engine", report.engine.clone()),
@@ -77,7 +77,55 @@ fn render_status(report: &StatusReport) -> String {
             "messages since start",
             report.messages_since_start.to_string(),
         ),
-    ])
+    ]);
+    if report.nodes.is_empty() {
+        return out;
+    }
+    let mut table = Table::new(&[
+        "NODE",
+        "HOST",
+        "ADDRESS",
+        "VERSION",
+        "UPTIME",
+        "CONNECTIONS",
+        "USERS",
+        "MSG/S",
+    ]);
+    for node in &report.nodes {
+        let marker = if node.this_node { " *" } else { "" };
+        table.row(vec![
+            format!("{}{marker}", node.id),
+            node.host.clone(),
+            node.address.clone(),
+            node.version.clone(),
+            output::duration(node.uptime_secs),
+            node.sockets.to_string(),
+            node.users_online.to_string(),
+            format!("{:.2}", node.messages_per_sec),
+        ]);
+    }
+    let totals = &report.totals;
+    table.row(vec![
+        format!("total: {} node(s)", totals.nodes),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        totals.sockets.to_string(),
+        totals
+            .users_online
+            .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        format!("{:.2}", totals.messages_per_sec),
+    ]);
+    out.push('\n');
+    out.push_str(&table.render());
+    out.push_str("(* the node that answered; USERS in the total counts each user once)\n");
+    if let Some(error) = &report.nodes_error {
+        out.push_str(&format!(
+            "Only this node is listed: {error}. Other nodes may be running; check Redis (redis.url).\n"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -146,8 +194,60 @@ mod tests {
             rooms: 30,
             messages_per_sec: 1.5,
             messages_since_start: 1234,
+            nodes: Vec::new(),
+            totals: Default::default(),
+            nodes_error: None,
         });
         assert!(text.contains("uptime:               1d 1h\n"), "{text}");
         assert!(text.contains("messages/s:           1.50\n"), "{text}");
+    }
+
+    #[test]
+    fn status_lists_every_node_and_the_totals() {
+        use omegachat_contract::admin::{ChatTotals, NodeStatus};
+        let node = |id: &str, this_node, sockets, users| NodeStatus {
+            id: id.into(),
+            host: "chat1".into(),
+            address: "127.0.0.1:8080".into(),
+            version: "0.1.0".into(),
+            uptime_secs: 3_700,
+            sockets,
+            users_online: users,
+            messages_per_sec: 2.0,
+            this_node,
+        };
+        let text = render_status(&StatusReport {
+            version: "0.1.0".into(),
+            uptime_secs: 3_700,
+            engine: "postgres".into(),
+            sockets: 3,
+            users_online: 2,
+            rooms: 4,
+            messages_per_sec: 2.0,
+            messages_since_start: 10,
+            nodes: vec![node("a1", true, 3, 2), node("b2", false, 5, 4)],
+            totals: ChatTotals {
+                nodes: 2,
+                sockets: 8,
+                users_online: Some(5),
+                messages_per_sec: 4.0,
+            },
+            nodes_error: Some("no answer from Redis within 1000 ms".into()),
+        });
+        let table = text.split_once("\n\n").expect("a table after the fields").1;
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("NODE"), "{text}");
+        assert!(lines[1].starts_with("a1 *"), "{text}");
+        assert!(lines[2].starts_with("b2 "), "{text}");
+        let total: Vec<&str> = lines[3].split_whitespace().collect();
+        assert_eq!(
+            total,
+            ["total:", "2", "node(s)", "8", "5", "4.00"],
+            "{text}"
+        );
+        assert!(
+            text.contains("Only this node is listed: no answer from Redis within 1000 ms."),
+            "{text}"
+        );
     }
 }

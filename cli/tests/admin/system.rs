@@ -145,3 +145,72 @@ fn the_admin_protocol_answers_plain_http_clients() {
     let (status, error) = daemon.admin_raw("GET", "/v1/nothing", None);
     assert_eq!(status, 404, "{error}");
 }
+
+/// Two nodes on one PostgreSQL database and one Redis: `omegactl status` on either lists both,
+/// with this node marked and the chat's totals; `health` reports Redis.
+#[test]
+fn status_lists_every_live_node_of_a_scaled_out_chat() {
+    let redis = std::env::var("OMEGACHAT_TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!("OMEGACHAT_TEST_REDIS_URL is not set: run the suite with .ci/test (which starts a throwaway Redis server)")
+    });
+    let prefix = format!("omegactl-status-{}:", std::process::id());
+    let url = crate::support::fresh_postgres_database();
+    let node = |url: &str| {
+        let (url, redis, prefix) = (url.to_owned(), redis.clone(), prefix.clone());
+        Daemon::start_with(move |c| {
+            c.database.url = url;
+            c.database.auto_migrate = omegachat_contract::AutoMigrate::Always;
+            c.redis.url = redis;
+            c.redis.key_prefix = prefix;
+        })
+    };
+    let (a, b) = (node(&url), node(&url));
+    a.create_user("ann", PASSWORD);
+
+    // Each node announces itself at its heartbeat (at most a second apart).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        let status = a.json(&["status"]);
+        if status["nodes"].as_array().map_or(0, Vec::len) == 2 {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node B never appeared: {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let nodes = status["nodes"].as_array().unwrap();
+    let addresses: Vec<&str> = nodes
+        .iter()
+        .map(|n| n["address"].as_str().unwrap())
+        .collect();
+    for daemon in [&a, &b] {
+        let address = daemon.base.trim_start_matches("http://");
+        assert!(addresses.contains(&address), "{address} not in {status}");
+    }
+    let this: Vec<bool> = nodes
+        .iter()
+        .map(|n| n["this_node"].as_bool().unwrap())
+        .collect();
+    assert_eq!(this.iter().filter(|t| **t).count(), 1, "{status}");
+    assert_ne!(nodes[0]["id"], nodes[1]["id"]);
+    assert_eq!(status["totals"]["nodes"], 2);
+    assert_eq!(status["totals"]["users_online"], 0);
+    assert!(status.get("nodes_error").is_none(), "{status}");
+    let human = run(b.omegactl(&["status"]));
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.contains("total: 2 node(s)"),
+        "{}",
+        human.stdout
+    );
+
+    let health = a.json(&["health"]);
+    assert_eq!(health["status"], "healthy", "{health}");
+    let fanout = &health["backends"][1];
+    assert_eq!(fanout["role"], "fanout");
+    assert_eq!(fanout["engine"], "redis");
+    assert_eq!(fanout["reachable"], true);
+    assert!(fanout["latency_ms"].as_f64().is_some(), "{health}");
+}

@@ -5,23 +5,36 @@
 //! and no other client can slip between the three.
 //!
 //! While Redis is unreachable the counters fall back to this node's memory: sends and logins go
-//! on, throttled per node rather than not at all, and a warning says so once per outage.
+//! on, throttled per node rather than not at all, and a warning says so once per outage. A send
+//! must not wait for Redis' reconnection schedule (seconds per attempt): a call waits at most
+//! [`ANSWER_WAIT`], and once one failed, calls go straight to memory while a background `PING`,
+//! at most one per [`PROBE_EVERY`], finds out when Redis is back.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
 
+use super::presence::ANSWER_WAIT;
 use crate::store::counters::{MemoryCounters, WindowCounters};
+
+/// How often Redis is probed while the counters count in memory.
+const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Counters shared by every node through Redis.
 pub struct RedisCounters {
     conn: ConnectionManager,
     prefix: String,
     fallback: MemoryCounters,
-    /// False from the first failed call until one succeeds again: warn once per outage.
-    reachable: AtomicBool,
+    /// False from the first failed call until a probe succeeds: warn once per outage, and
+    /// count in memory meanwhile.
+    reachable: Arc<AtomicBool>,
+    /// When the last probe started, while unreachable.
+    probed: Mutex<Option<Instant>>,
 }
 
 impl RedisCounters {
@@ -31,7 +44,48 @@ impl RedisCounters {
             conn,
             prefix: format!("{prefix}counter:"),
             fallback: MemoryCounters::default(),
-            reachable: AtomicBool::new(true),
+            reachable: Arc::new(AtomicBool::new(true)),
+            probed: Mutex::new(None),
+        }
+    }
+
+    /// Whether to ask Redis; when not, starts a probe if none ran lately.
+    async fn use_redis(&self) -> bool {
+        if self.reachable.load(Ordering::Relaxed) {
+            return true;
+        }
+        let mut probed = self.probed.lock().await;
+        if probed.is_none_or(|at| at.elapsed() >= PROBE_EVERY) {
+            *probed = Some(Instant::now());
+            let (mut conn, reachable) = (self.conn.clone(), self.reachable.clone());
+            tokio::spawn(async move {
+                let ping = redis::cmd("PING");
+                let answer = tokio::time::timeout(ANSWER_WAIT, ping.query_async::<()>(&mut conn));
+                if let Ok(Ok(())) = answer.await
+                    && !reachable.swap(true, Ordering::Relaxed)
+                {
+                    tracing::info!("throttling counters are shared through Redis again");
+                }
+            });
+        }
+        false
+    }
+
+    /// Runs `call` on Redis within [`ANSWER_WAIT`]; `None` (and memory from now on) otherwise.
+    async fn ask<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        if !self.use_redis().await {
+            return None;
+        }
+        match tokio::time::timeout(ANSWER_WAIT, call).await {
+            Ok(Ok(answer)) => Some(answer),
+            Ok(Err(err)) => {
+                self.failed(&err.to_string());
+                None
+            }
+            Err(_) => {
+                self.failed(&format!("no answer within {} ms", ANSWER_WAIT.as_millis()));
+                None
+            }
         }
     }
 
@@ -39,13 +93,7 @@ impl RedisCounters {
         format!("{}{key}", self.prefix)
     }
 
-    fn succeeded(&self) {
-        if !self.reachable.swap(true, Ordering::Relaxed) {
-            tracing::info!("throttling counters are shared through Redis again");
-        }
-    }
-
-    fn failed(&self, err: &redis::RedisError) {
+    fn failed(&self, err: &str) {
         if self.reachable.swap(false, Ordering::Relaxed) {
             tracing::warn!(
                 "cannot reach Redis for throttling counters: {err}; counting per node until it is back"
@@ -64,24 +112,15 @@ impl WindowCounters for RedisCounters {
     async fn get(&self, key: &str) -> (u32, Duration) {
         let mut conn = self.conn.clone();
         let key = self.key(key);
-        let answer: Result<(Option<u32>, i64), _> = redis::pipe()
-            .get(&key)
-            .pttl(&key)
-            .query_async(&mut conn)
-            .await;
-        match answer {
-            Ok((Some(count), pttl)) if pttl > 0 => {
-                self.succeeded();
-                (count, remaining(pttl))
-            }
-            Ok(_) => {
-                self.succeeded();
-                (0, Duration::ZERO)
-            }
-            Err(err) => {
-                self.failed(&err);
-                self.fallback.get(&key).await
-            }
+        let mut pipe = redis::pipe();
+        pipe.get(&key).pttl(&key);
+        match self
+            .ask(pipe.query_async::<(Option<u32>, i64)>(&mut conn))
+            .await
+        {
+            Some((Some(count), pttl)) if pttl > 0 => (count, remaining(pttl)),
+            Some(_) => (0, Duration::ZERO),
+            None => self.fallback.get(&key).await,
         }
     }
 
@@ -89,8 +128,8 @@ impl WindowCounters for RedisCounters {
         let mut conn = self.conn.clone();
         let key = self.key(key);
         let window_ms = window.as_millis().max(1) as u64;
-        let answer: Result<(u32,), _> = redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .cmd("SET")
             .arg(&key)
             .arg(0)
@@ -98,32 +137,19 @@ impl WindowCounters for RedisCounters {
             .arg(window_ms)
             .arg("NX")
             .ignore()
-            .incr(&key, 1)
-            .query_async(&mut conn)
-            .await;
-        match answer {
-            Ok((count,)) => {
-                self.succeeded();
-                count
-            }
-            Err(err) => {
-                self.failed(&err);
-                self.fallback.hit(&key, window).await
-            }
+            .incr(&key, 1);
+        match self.ask(pipe.query_async::<(u32,)>(&mut conn)).await {
+            Some((count,)) => count,
+            None => self.fallback.hit(&key, window).await,
         }
     }
 
     async fn reset(&self, key: &str) {
         let mut conn = self.conn.clone();
         let key = self.key(key);
-        match redis::cmd("DEL")
-            .arg(&key)
-            .query_async::<()>(&mut conn)
-            .await
-        {
-            Ok(()) => self.succeeded(),
-            Err(err) => self.failed(&err),
-        }
+        let mut del = redis::cmd("DEL");
+        del.arg(&key);
+        self.ask(del.query_async::<()>(&mut conn)).await;
         self.fallback.reset(&key).await;
     }
 }

@@ -5,10 +5,12 @@
 //! tests, can share one Redis.
 
 pub mod counters;
+pub mod nodes;
 pub mod presence;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use redis::IntoConnectionInfo;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -72,4 +74,38 @@ pub async fn connect_with(
             url: url.to_owned(),
             source,
         })
+}
+
+/// Redis as the health checks see it: a `PING` on the shared connection.
+pub struct RedisHealth(pub ConnectionManager);
+
+#[async_trait]
+impl crate::store::BackendHealth for RedisHealth {
+    fn role(&self) -> &'static str {
+        "fanout"
+    }
+
+    fn engine(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<Duration, String> {
+        let mut conn = self.0.clone();
+        let started = Instant::now();
+        // Bounded like every caller that answers someone: during an outage the connection would
+        // otherwise hold the check for its whole reconnection schedule.
+        match tokio::time::timeout(
+            presence::ANSWER_WAIT,
+            redis::cmd("PING").query_async::<()>(&mut conn),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(started.elapsed()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!(
+                "no answer within {} ms",
+                presence::ANSWER_WAIT.as_millis()
+            )),
+        }
+    }
 }

@@ -5,7 +5,6 @@
 //! condition until a deadline derived from the bound under test.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,8 +12,9 @@ use futures_util::future::join_all;
 use omegachatd::domain::UserId;
 use omegachatd::store::presence::PresenceStore;
 use omegachatd::store::redis::presence::{ANSWER_WAIT, RedisPresence};
-use tokio::process::{Child, Command};
 use tokio::time::Instant;
+
+use crate::own_redis::OwnRedis;
 
 /// Short, so a dead node is noticed quickly; heartbeats every 500 ms.
 const LEASE: Duration = Duration::from_millis(1_500);
@@ -180,60 +180,6 @@ async fn a_node_taken_for_dead_while_alive_puts_its_users_back() {
         a.disconnected(ann).await,
         "and her last socket still counts"
     );
-}
-
-/// A Redis of this test's own, on a Unix socket, that it can kill and start again.
-struct OwnRedis {
-    dir: tempfile::TempDir,
-    server: Option<Child>,
-}
-
-impl OwnRedis {
-    async fn start() -> OwnRedis {
-        let mut redis = OwnRedis {
-            dir: tempfile::tempdir().unwrap(),
-            server: None,
-        };
-        redis.restart().await;
-        redis
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("redis.sock")
-    }
-
-    fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
-    }
-
-    /// Kills the server: everything it held is lost (it never saves).
-    async fn kill(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            server.kill().await.unwrap();
-        }
-    }
-
-    async fn restart(&mut self) {
-        let _ = std::fs::remove_file(self.socket());
-        let server = Command::new("redis-server")
-            .args(["--port", "0", "--save", "", "--appendonly", "no"])
-            .arg("--unixsocket")
-            .arg(self.socket())
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server is installed");
-        self.server = Some(server);
-        wait_for_socket(&self.socket()).await;
-    }
-}
-
-async fn wait_for_socket(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::UnixStream::connect(path).await.is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]

@@ -66,6 +66,46 @@ pub struct StatusReport {
     pub messages_per_sec: f64,
     /// Messages stored since the daemon started.
     pub messages_since_start: u64,
+    /// Every live node of the chat, this one included (only this one on a single node).
+    #[serde(default)]
+    pub nodes: Vec<NodeStatus>,
+    /// The whole chat: the sum over `nodes`, and its distinct users online.
+    #[serde(default)]
+    pub totals: ChatTotals,
+    /// Why `nodes` lists only this node although the chat may have more (Redis did not answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_error: Option<String>,
+}
+
+/// One live node as it last announced itself (every heartbeat, at most a second or so old).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeStatus {
+    /// Random per process: a restarted node is a new node.
+    pub id: String,
+    /// The machine's host name.
+    pub host: String,
+    /// The public listener's address as bound (`server.listen`).
+    pub address: String,
+    pub version: String,
+    /// Seconds since this node started serving.
+    pub uptime_secs: u64,
+    pub sockets: u64,
+    /// Distinct users with a socket on this node.
+    pub users_online: u64,
+    pub messages_per_sec: f64,
+    /// Whether this is the node that answered.
+    pub this_node: bool,
+}
+
+/// Figures for the whole chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatTotals {
+    pub nodes: usize,
+    pub sockets: u64,
+    /// Distinct users online anywhere (a user on two nodes counts once); `None` when there were
+    /// too many to count in one step.
+    pub users_online: Option<u64>,
+    pub messages_per_sec: f64,
 }
 
 /// One schema migration.
