@@ -17,6 +17,7 @@ mod connections;
 mod daemon;
 mod friends;
 mod groups;
+mod load_balancer;
 mod messages;
 mod profiles;
 mod realtime;
