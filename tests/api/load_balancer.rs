@@ -121,9 +121,12 @@ impl Haproxy {
     }
 
     /// The node that answers `/readyz` for this machine's address, once HAProxy answers at all.
-    async fn node_serving_us(&self, http: &reqwest::Client) -> String {
+    async fn node_serving_us(&mut self, http: &reqwest::Client) -> String {
         let deadline = tokio::time::Instant::now() + STEP;
         loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("haproxy exited ({status}):\n{}", self.log());
+            }
             if let Ok(response) = http.get(format!("{}/readyz", self.url)).send().await {
                 if response.status().is_success() {
                     let node = response
@@ -263,7 +266,7 @@ async fn clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_acknowle
     let first = Node::start(&database_url, (&redis_url, &prefix));
     let second = Node::start(&database_url, (&redis_url, &prefix));
     let mut nodes = HashMap::from([("node1", first), ("node2", second)]);
-    let haproxy = Haproxy::start([&nodes["node1"], &nodes["node2"]]);
+    let mut haproxy = Haproxy::start([&nodes["node1"], &nodes["node2"]]);
     let http = reqwest::Client::new();
     let lb = haproxy.url.clone();
     // HAProxy picks the node from the client's address: every client of this test (all on
