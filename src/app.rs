@@ -10,6 +10,7 @@ use omegachat_contract::runtime::RuntimeDirs;
 use tokio::net::TcpListener;
 
 use crate::admin::{self, AdminListener};
+use crate::edge::client_addr::TrustedProxies;
 use crate::realtime::{self, Realtime, origin::AllowedOrigins};
 use crate::server;
 use crate::service::Services;
@@ -27,6 +28,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("invalid server.trusted_proxies: {0}")]
+    TrustedProxies(String),
     #[error(transparent)]
     Admin(#[from] admin::SocketError),
     #[error(transparent)]
@@ -81,6 +84,7 @@ fn build_public(config: &Config, services: &Services) -> PublicApi {
 /// A bound, ready-to-run daemon. Tests build one on port 0 and read [`Application::local_addr`].
 pub struct Application {
     listener: TcpListener,
+    trusted_proxies: TrustedProxies,
     admin: AdminListener,
     database: Database,
     daemon: Arc<Daemon>,
@@ -99,6 +103,12 @@ impl Application {
     /// environment's): the admin socket goes into systemd's by default, and its path is recorded
     /// for omegactl in systemd's or the user's.
     pub async fn build_in(config: Config, dirs: &RuntimeDirs) -> Result<Self, StartupError> {
+        let trusted_proxies = TrustedProxies::new(
+            config
+                .server
+                .trusted_proxy_networks()
+                .map_err(StartupError::TrustedProxies)?,
+        );
         let database = Database::connect(&config.database).await?;
         let engine = config.database.engine().map_err(store::StoreError::Setup)?;
         if config.database.auto_migrate.applies_to(&engine) {
@@ -139,6 +149,7 @@ impl Application {
             .set_public_address(listener.local_addr().unwrap_or(addr));
         Ok(Self {
             listener,
+            trusted_proxies,
             admin,
             database,
             daemon,
@@ -188,7 +199,7 @@ impl Application {
         server::raise_open_files_limit(&mut limits);
         let gated = daemon.clone();
         let router = crate::http::gate(move || gated.public().map(|p| p.router.clone()));
-        let mut public = server::Server::start(self.listener, router, limits);
+        let mut public = server::Server::start(self.listener, router, limits, self.trusted_proxies);
         tracing::info!("listening on http://{local_addr}");
         let admin_task = tokio::spawn(admin::serve(self.admin, daemon.system.clone()));
         crate::systemd::ready();

@@ -1,12 +1,11 @@
 //! `POST /api/auth/register`, `POST /api/auth/login`.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use crate::edge::client_addr::ClientAddr;
 use crate::edge::error::ApiError;
 use crate::edge::extract::ApiJson;
 use crate::edge::wire::MeView;
@@ -56,15 +55,16 @@ pub struct LoginResponse {
     user: MeView,
 }
 
-/// A bearer token for the account, or 401 for any wrong login/password combination.
+/// A bearer token for the account, or 401 for any wrong login/password combination. Failures
+/// are counted per account and per client address (behind a listed proxy, the forwarded one).
 pub async fn login(
     State(state): State<Services>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let outcome = state
         .accounts
-        .login(&body.login, body.password, peer.ip())
+        .login(&body.login, body.password, client.0)
         .await?;
     Ok(Json(LoginResponse {
         access_token: outcome.token.access_token,

@@ -28,6 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::edge::client_addr::ClientAddr;
 use crate::edge::error::ApiError;
 use crate::service::Services;
 
@@ -143,7 +144,12 @@ pub fn router(services: Services, max_body_bytes: usize) -> Router {
                                 .get::<RequestId>()
                                 .and_then(|id| id.header_value().to_str().ok())
                                 .unwrap_or_default();
-                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                            let client = req
+                                .extensions()
+                                .get::<ClientAddr>()
+                                .map(ToString::to_string)
+                                .unwrap_or_default();
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, %client)
                         })
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )

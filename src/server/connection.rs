@@ -7,8 +7,12 @@
 //! between requests it may stay silent for `idle_timeout`, and from the first byte of the next
 //! request it has `request_header_timeout` again. A request in progress (a long poll included)
 //! is never timed out here; an upgraded WebSocket is left to the Engine.IO heartbeat.
+//!
+//! Each request's client address is found here, once (`crate::edge::client_addr`): behind a load
+//! balancer the TCP peer is the balancer, and one of its connections may carry several clients'
+//! requests in turn, so the connection's own log lines name the client of its latest request.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,6 +29,7 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 
 use super::Limits;
+use crate::edge::client_addr::{ClientAddr, TrustedProxies};
 
 /// `first_byte_ms` when no byte of the next request has arrived.
 const NO_BYTE: u64 = u64::MAX;
@@ -35,6 +40,7 @@ pub(super) struct Connection {
     pub peer: SocketAddr,
     pub router: axum::Router,
     pub limits: Arc<Limits>,
+    pub trusted_proxies: TrustedProxies,
     pub connection_permit: OwnedSemaphorePermit,
     pub unauthenticated_permit: OwnedSemaphorePermit,
     pub close: broadcast::Receiver<()>,
@@ -56,6 +62,8 @@ struct Activity {
     /// Held until the connection shows a valid token; counts against
     /// `server.max_unauthenticated_connections`.
     unauthenticated: Mutex<Option<OwnedSemaphorePermit>>,
+    /// The client of the latest request (the peer until one arrives), for the log lines.
+    client: Mutex<IpAddr>,
 }
 
 impl Activity {
@@ -89,7 +97,18 @@ impl Activity {
         }
     }
 
-    fn request_started(self: &Arc<Self>) -> RequestGuard {
+    fn client(&self) -> IpAddr {
+        *self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn request_started(self: &Arc<Self>, client: ClientAddr) -> RequestGuard {
+        *self
+            .client
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = client.0;
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.requests.fetch_add(1, Ordering::AcqRel);
         RequestGuard(self.clone())
@@ -133,6 +152,7 @@ impl Connection {
             peer,
             router,
             limits,
+            trusted_proxies,
             connection_permit,
             unauthenticated_permit,
             mut close,
@@ -146,6 +166,7 @@ impl Connection {
             first_byte_ms: AtomicU64::new(NO_BYTE),
             changed: Notify::new(),
             unauthenticated: Mutex::new(Some(unauthenticated_permit)),
+            client: Mutex::new(peer.ip().to_canonical()),
         });
         // The slots are released when the socket closes, which for an upgraded WebSocket is
         // long after this task ends: they live in the I/O, not here.
@@ -157,9 +178,11 @@ impl Connection {
         let service = {
             let activity = activity.clone();
             hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                let guard = activity.request_started();
+                let client = trusted_proxies.client_of(peer, request.headers());
+                let guard = activity.request_started(client);
                 let extensions = request.extensions_mut();
                 extensions.insert(ConnectInfo(peer));
+                extensions.insert(client);
                 extensions.insert(ConnectionAuth(activity.clone()));
                 let router = router.clone();
                 async move {
@@ -186,14 +209,14 @@ impl Connection {
             tokio::select! {
                 result = conn.as_mut() => {
                     if let Err(e) = result {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        tracing::debug!(%peer, client = %activity.client(), error = %e, "connection ended with an error");
                     }
                     return;
                 }
                 () = activity.changed.notified() => {}
                 () = sleep_until(deadline) => {
                     if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
-                        tracing::debug!(%peer, "closing a silent, idle or too slow connection");
+                        tracing::debug!(%peer, client = %activity.client(), "closing a silent, idle or too slow connection");
                         return;
                     }
                 }

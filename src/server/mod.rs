@@ -20,6 +20,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::edge::client_addr::TrustedProxies;
+
 pub use connection::ConnectionAuth;
 pub use limits::{Limits, raise_open_files_limit};
 
@@ -41,8 +43,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts accepting connections on `listener` and serving `router` on them.
-    pub fn start(listener: TcpListener, router: axum::Router, limits: Limits) -> Self {
+    /// Starts accepting connections on `listener` and serving `router` on them; requests from
+    /// `trusted_proxies` may name their client in X-Forwarded-For.
+    pub fn start(
+        listener: TcpListener,
+        router: axum::Router,
+        limits: Limits,
+        trusted_proxies: TrustedProxies,
+    ) -> Self {
         let (stop_tx, stop_rx) = oneshot::channel();
         let (close_tx, _) = broadcast::channel(1);
         let (done_tx, done_rx) = mpsc::channel(1);
@@ -52,6 +60,7 @@ impl Server {
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             unauthenticated: Arc::new(Semaphore::new(limits.max_unauthenticated_connections)),
             limits: Arc::new(limits),
+            trusted_proxies,
             close: close_tx.clone(),
             done: done_tx,
         };
@@ -91,6 +100,7 @@ struct AcceptLoop {
     connections: Arc<Semaphore>,
     unauthenticated: Arc<Semaphore>,
     limits: Arc<Limits>,
+    trusted_proxies: TrustedProxies,
     close: broadcast::Sender<()>,
     done: mpsc::Sender<()>,
 }
@@ -175,6 +185,7 @@ impl AcceptLoop {
             peer,
             router: self.router.clone(),
             limits: self.limits.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
             connection_permit: connection,
             unauthenticated_permit: unauthenticated,
             close: self.close.subscribe(),

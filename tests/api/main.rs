@@ -18,6 +18,7 @@ mod connections;
 mod daemon;
 mod friends;
 mod groups;
+mod load_balancer;
 mod messages;
 mod profiles;
 mod realtime;

@@ -264,7 +264,12 @@ async fn serve(router: axum::Router) -> (String, omegachatd::server::Server) {
         .expect("bind 127.0.0.1:0");
     let url = format!("http://{}", listener.local_addr().unwrap());
     let limits = omegachatd::server::Limits::from(&omegachat_contract::Config::default().server);
-    let server = omegachatd::server::Server::start(listener, router, limits);
+    let server = omegachatd::server::Server::start(
+        listener,
+        router,
+        limits,
+        omegachatd::edge::client_addr::TrustedProxies::default(),
+    );
     (url, server)
 }
 

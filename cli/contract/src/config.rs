@@ -6,9 +6,10 @@
 //! doc comment starts with its `[name]`; the lines after it introduce the section in the sample.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+pub use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 mod check;
@@ -74,6 +75,15 @@ pub struct ServerConfig {
     /// A kept-alive connection with no request in progress is closed after this many milliseconds.
     /// (Sockets are kept alive by their own heartbeat: see realtime.ping_interval_ms.)
     pub idle_timeout_ms: u64,
+    /// Load balancers or reverse proxies in front of this daemon, as addresses ("10.0.0.5") or
+    /// networks ("10.0.0.0/24"). A request arriving from one of them names its client in the
+    /// X-Forwarded-For header it carries (HAProxy's `option forwardfor`, as in deploy/haproxy.cfg):
+    /// login throttling and the logs then use that address. The header is read from the right, past
+    /// entries that are themselves listed proxies; from any other peer it is ignored. Empty: the TCP
+    /// peer is the client. List only proxies that set the header themselves, or clients could choose
+    /// their own address. Behind a load balancer that is not listed, every user shares its address and
+    /// auth.max_failed_logins_per_address failures lock everyone out.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -86,7 +96,30 @@ impl Default for ServerConfig {
             max_unauthenticated_connections: 2_048,
             request_header_timeout_ms: 10_000,
             idle_timeout_ms: 30_000,
+            trusted_proxies: Vec::new(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// `trusted_proxies` as networks (a bare address is a network of one), or the first entry that
+    /// is neither an address nor a network, with what is wrong with it.
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map(|net| net.trunc())
+                    .map_err(|_| {
+                        format!(
+                            "{entry:?} is neither an IP address (\"10.0.0.5\", \"::1\") nor a network (\"10.0.0.0/24\", \"fd00::/64\")"
+                        )
+                    })
+            })
+            .collect()
     }
 }
 

@@ -130,6 +130,43 @@ fn an_impossible_value_names_the_key() {
 }
 
 #[test]
+fn trusted_proxies_take_addresses_and_networks_and_name_a_bad_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        "[server]\ntrusted_proxies = [\"10.0.0.5\", \"192.168.1.0/24\", \"::1\", \"fd00::/64\"]\n",
+    );
+    let config = load(Some(&path), no_env()).unwrap().config;
+    let networks: Vec<String> = config
+        .server
+        .trusted_proxy_networks()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        networks,
+        ["10.0.0.5/32", "192.168.1.0/24", "::1/128", "fd00::/64"]
+    );
+
+    let path = write(
+        &dir,
+        "[server]\ntrusted_proxies = [\"10.0.0.5\", \"haproxy.internal\"]\n",
+    );
+    let err = load(Some(&path), no_env()).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("server.trusted_proxies"), "{err}");
+    assert!(err.message.contains("haproxy.internal"), "{err}");
+
+    // From the environment, as a TOML array.
+    let env = vec![(
+        "OMEGACHAT_SERVER__TRUSTED_PROXIES".to_owned(),
+        r#"["127.0.0.1"]"#.to_owned(),
+    )];
+    let config = load(Some(&sample_path()), env).unwrap().config;
+    assert_eq!(config.server.trusted_proxies, ["127.0.0.1"]);
+}
+
+#[test]
 fn a_missing_explicit_file_is_an_error_naming_it() {
     let err = load(Some(Path::new("/nonexistent/omegachat.toml")), no_env()).unwrap_err();
     assert!(

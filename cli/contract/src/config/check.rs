@@ -37,6 +37,14 @@ impl Config {
                 return fail(key, "must be between 100 and 3600000 (1 hour)");
             }
         }
+        if let Err(msg) = self.server.trusted_proxy_networks() {
+            return fail(
+                "server.trusted_proxies",
+                &format!(
+                    "{msg}: list the load balancers' addresses or networks, or leave it empty"
+                ),
+            );
+        }
         if let Err(msg) = self.database.engine() {
             return fail("database.url", &msg);
         }
