@@ -210,6 +210,10 @@ impl Application {
         tracing::info!("shutting down: no longer accepting connections");
         crate::systemd::stopping();
         public.stop_accepting().await;
+        if let Some(services) = daemon.system.serving() {
+            // Off `omegactl status` at once rather than when its lease runs out.
+            services.nodes.withdraw().await;
+        }
         // Only edges that were built have sockets to close.
         if let Some(api) = daemon.public.get() {
             api.realtime.shut_down(deadline).await;

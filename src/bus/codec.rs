@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ConversationChange, Event, RevocationReason};
+use super::{ConversationChange, Event, ResyncReason, RevocationReason};
 use crate::domain::{ConversationId, FriendshipStatus, Message, MessageId, MessageType, UserId};
 
 /// Bumped whenever a type below changes shape.
@@ -112,6 +112,8 @@ enum WireEvent<'a> {
         conversation_id: Uuid,
     },
     KeysChanged,
+    /// `ResyncReason` as its wire name's index: 0 bus reconnected, 1 delivery lagged.
+    Resync(u8),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -289,6 +291,10 @@ impl<'a> From<&'a Event> for WireEvent<'a> {
                 conversation_id: conversation_id.0,
             },
             Event::KeysChanged => WireEvent::KeysChanged,
+            Event::Resync { reason } => WireEvent::Resync(match reason {
+                ResyncReason::BusReconnected => 0,
+                ResyncReason::DeliveryLagged => 1,
+            }),
         }
     }
 }
@@ -359,6 +365,12 @@ impl TryFrom<WireEvent<'_>> for Event {
                 conversation_id: ConversationId(conversation_id),
             },
             WireEvent::KeysChanged => Event::KeysChanged,
+            WireEvent::Resync(reason) => Event::Resync {
+                reason: match reason {
+                    0 => ResyncReason::BusReconnected,
+                    _ => ResyncReason::DeliveryLagged,
+                },
+            },
         })
     }
 }
@@ -420,6 +432,12 @@ mod tests {
             },
             Event::AudienceChanged { conversation_id },
             Event::KeysChanged,
+            Event::Resync {
+                reason: ResyncReason::BusReconnected,
+            },
+            Event::Resync {
+                reason: ResyncReason::DeliveryLagged,
+            },
         ];
         events.extend(CHANGES.iter().map(|&reason| Event::ConversationUpdated {
             conversation_id,

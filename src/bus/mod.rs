@@ -74,6 +74,28 @@ pub enum Event {
     /// Node-wide, no recipients: a signing key was added, rotated or retired; every node reloads
     /// its keys.
     KeysChanged,
+    /// The recipients' sockets (every socket on this node when there are none) may have missed
+    /// live events: they are told to catch up through history (`resync`).
+    Resync { reason: ResyncReason },
+}
+
+/// Why sockets are told to catch up (`resync`'s `reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResyncReason {
+    /// This node lost its subscriptions to other nodes' events (Redis was away) and has them back.
+    BusReconnected,
+    /// This node's delivery fell behind the events and skipped some.
+    DeliveryLagged,
+}
+
+impl ResyncReason {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResyncReason::BusReconnected => "bus_reconnected",
+            ResyncReason::DeliveryLagged => "delivery_lagged",
+        }
+    }
 }
 
 impl Event {

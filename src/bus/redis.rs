@@ -30,7 +30,7 @@ use redis::{PushInfo, PushKind, Value};
 use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::codec::{self, NodeTag};
-use super::{Envelope, EventBus};
+use super::{Envelope, Event, EventBus, ResyncReason};
 use crate::domain::UserId;
 use crate::store::redis::{self as redis_store, RedisSetupError};
 
@@ -145,6 +145,17 @@ impl RedisBus {
             .strip_prefix(self.prefix.as_bytes())?
             .strip_prefix(b"u:")?;
         std::str::from_utf8(rest).ok()?.parse().ok().map(UserId)
+    }
+
+    /// Events from other nodes may have been missed while the subscriptions were down: every
+    /// socket of this node is told to catch up (only here; other nodes have their own view).
+    fn tell_local_sockets_to_resync(&self) {
+        let _ = self.local.send(Arc::new(Envelope {
+            recipients: Vec::new(),
+            event: Event::Resync {
+                reason: ResyncReason::BusReconnected,
+            },
+        }));
     }
 
     /// A message pushed by Redis on the subscriber connection.
@@ -286,6 +297,9 @@ async fn subscription_loop(
     let mut subscribed: HashSet<UserId> = HashSet::new();
     // Subscribed by `connect`.
     let mut nodes_channel = true;
+    // Set when subscriptions were lost: once all are back, this node's sockets are told to catch
+    // up on what other nodes published meanwhile.
+    let mut missed = false;
     let mut checks = tokio::time::interval(SUBSCRIBER_CHECK);
     checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -293,7 +307,7 @@ async fn subscription_loop(
             let notified = changed.notified();
             let Some(bus) = bus.upgrade() else { return };
             if bus.subscriber_lost.swap(false, Ordering::Relaxed) {
-                (subscribed, nodes_channel) = (HashSet::new(), false);
+                (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
             }
             let wanted: HashSet<UserId> = bus
                 .watched
@@ -303,12 +317,15 @@ async fn subscription_loop(
                 .copied()
                 .collect();
             if wanted == subscribed && nodes_channel {
+                if std::mem::take(&mut missed) {
+                    bus.tell_local_sockets_to_resync();
+                }
                 drop(bus);
                 tokio::select! {
                     () = notified => {}
                     _ = checks.tick() => {
                         if !alive(&mut conn).await {
-                            (subscribed, nodes_channel) = (HashSet::new(), false);
+                            (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
                         }
                     }
                 }

@@ -11,7 +11,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::connect::SigningKeyId;
 use super::{conversation_room, user_room};
-use crate::bus::{Envelope, Event, RevocationReason};
+use crate::bus::{Envelope, Event, ResyncReason, RevocationReason};
 use crate::domain::FriendshipStatus;
 use crate::edge::wire::MessageView;
 
@@ -26,11 +26,18 @@ pub async fn run(
         match events.recv().await {
             Ok(envelope) => deliver(&io, &envelope, typing_ms).await,
             Err(RecvError::Lagged(missed)) => {
-                // Everything missed is stored: clients catch up through history on their next read.
+                // Everything missed is stored: every socket here is told to catch up.
                 tracing::warn!(
                     missed,
-                    "real-time delivery fell behind; some live events were skipped"
+                    "real-time delivery fell behind; some live events were skipped, and every socket on this node is told to catch up"
                 );
+                let resync = Envelope {
+                    recipients: Vec::new(),
+                    event: Event::Resync {
+                        reason: ResyncReason::DeliveryLagged,
+                    },
+                };
+                deliver(&io, &resync, typing_ms).await;
             }
             Err(RecvError::Closed) => return,
         }
@@ -94,6 +101,7 @@ fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
             "presence",
             json!({ "user_id": user_id.0, "online": online, "last_seen": last_seen }),
         ),
+        Event::Resync { reason } => ("resync", json!({ "reason": reason.as_str() })),
         Event::AudienceChanged { .. } | Event::KeysChanged => return None,
     })
 }
@@ -106,6 +114,14 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
     let io = &io;
     if let Event::KeyRetired { kid } = &envelope.event {
         return end_sessions_signed_by(io, kid, &envelope.event).await;
+    }
+    if let (Event::Resync { .. }, true) = (&envelope.event, envelope.recipients.is_empty()) {
+        if let Some((name, payload)) = render(&envelope.event, typing_ms)
+            && let Err(e) = io.clone().emit(name, &payload).await
+        {
+            report_undelivered(name, &e);
+        }
+        return;
     }
     let rooms: Vec<String> = envelope.recipients.iter().map(|u| user_room(*u)).collect();
     if let Event::ConversationRemoved { conversation_id } = &envelope.event {

@@ -2,6 +2,7 @@
 //! directory at the heartbeat's pace in the scaled-out profile, and the list of every live node.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,8 @@ pub struct NodeService {
     presence: Arc<PresenceService>,
     conversations: Arc<ConversationService>,
     directory: Option<Arc<dyn NodeDirectory>>,
+    /// Set when shutting down: no announcement starts after it.
+    withdrawn: AtomicBool,
 }
 
 /// Every live node, or this one alone with the reason the others could not be listed.
@@ -50,6 +53,7 @@ impl NodeService {
             presence,
             conversations,
             directory,
+            withdrawn: AtomicBool::new(false),
         }
     }
 
@@ -109,6 +113,16 @@ impl NodeService {
         }
     }
 
+    /// Takes this node off the list (shutting down), and stops announcing it.
+    pub async fn withdraw(&self) {
+        self.withdrawn.store(true, Ordering::Relaxed);
+        if let Some(directory) = &self.directory
+            && let Err(e) = directory.withdraw(&self.id).await
+        {
+            tracing::info!(error = %e, "could not take this node off the node list; it leaves it when its lease runs out");
+        }
+    }
+
     /// Seconds since `card` started serving.
     pub fn uptime_of(card: &NodeCard) -> u64 {
         unix_now().saturating_sub(card.started_at)
@@ -134,6 +148,9 @@ pub fn spawn_announcements(nodes: Weak<NodeService>, every: Duration) {
             // until the next heartbeat.
             if nodes.address.get().is_none() {
                 continue;
+            }
+            if nodes.withdrawn.load(Ordering::Relaxed) {
+                return;
             }
             match directory.announce(&nodes.card()).await {
                 Ok(()) => failing = false,

@@ -42,4 +42,6 @@ pub trait NodeDirectory: Send + Sync {
     async fn announce(&self, card: &NodeCard) -> Result<(), DirectoryError>;
     /// The nodes whose card has not run out.
     async fn live(&self) -> Result<NodeList, DirectoryError>;
+    /// Removes node `id` from the list (it is stopping).
+    async fn withdraw(&self, id: &str) -> Result<(), DirectoryError>;
 }

@@ -111,6 +111,12 @@ async fn a_redis_outage_loses_no_acknowledged_message_and_heals_by_itself() {
             "node B never got node A's events again after Redis came back"
         );
     };
+    // The sockets that stayed open are told they may have missed other nodes' events.
+    assert_eq!(
+        ben_on_b.next("resync").await["reason"],
+        "bus_reconnected",
+        "node B's socket is told to catch up"
+    );
     // Presence was rebuilt too: from node B, ann (whose only socket is on A) is online.
     let ann_seen_from_b = b.socket(&ben).await;
     let presence_after = loop {

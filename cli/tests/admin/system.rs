@@ -162,6 +162,7 @@ fn status_lists_every_live_node_of_a_scaled_out_chat() {
             c.database.auto_migrate = omegachat_contract::AutoMigrate::Always;
             c.redis.url = redis;
             c.redis.key_prefix = prefix;
+            c.redis.node_lease_ms = 300_000;
         })
     };
     let (a, b) = (node(&url), node(&url));
@@ -213,4 +214,10 @@ fn status_lists_every_live_node_of_a_scaled_out_chat() {
     assert_eq!(fanout["engine"], "redis");
     assert_eq!(fanout["reachable"], true);
     assert!(fanout["latency_ms"].as_f64().is_some(), "{health}");
+
+    // A node that stops leaves the list at once, not when its lease (an hour here) runs out.
+    drop(b);
+    let status = a.json(&["status"]);
+    assert_eq!(status["totals"]["nodes"], 1, "{status}");
+    assert_eq!(status["nodes"][0]["this_node"], true);
 }

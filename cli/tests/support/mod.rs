@@ -59,6 +59,7 @@ pub struct Daemon {
     pub base: String,
     pub rt: Runtime,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<Result<(), omegachatd::StartupError>>>,
     http: reqwest::Client,
 }
 
@@ -95,7 +96,7 @@ impl Daemon {
         let base = format!("http://{}", app.local_addr());
         let socket = app.admin_socket().to_owned();
         let (tx, rx) = oneshot::channel::<()>();
-        rt.spawn(app.run_until(async move {
+        let server = rt.spawn(app.run_until(async move {
             let _ = rx.await;
         }));
         Daemon {
@@ -104,6 +105,7 @@ impl Daemon {
             base,
             rt,
             shutdown: Some(tx),
+            server: Some(server),
             http: reqwest::Client::new(),
         }
     }
@@ -211,8 +213,13 @@ impl Drop for Daemon {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        // Let the daemon close its database before the runtime (and the temp dir) go away.
-        std::thread::sleep(Duration::from_millis(100));
+        // Let the daemon stop in order (and close its database) before the runtime and the temp
+        // dir go away.
+        if let Some(server) = self.server.take() {
+            let _ = self
+                .rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(15), server).await });
+        }
     }
 }
 

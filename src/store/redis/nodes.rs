@@ -78,6 +78,16 @@ impl NodeDirectory for RedisNodes {
         bounded(script.query_async::<()>(&mut conn)).await
     }
 
+    async fn withdraw(&self, id: &str) -> Result<(), DirectoryError> {
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        pipe.zrem(&self.live, id)
+            .ignore()
+            .del(format!("{}{id}", self.cards))
+            .ignore();
+        bounded(pipe.query_async::<()>(&mut conn)).await
+    }
+
     async fn live(&self) -> Result<NodeList, DirectoryError> {
         let mut conn = self.conn.clone();
         let script = redis::cmd("EVAL")

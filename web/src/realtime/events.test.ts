@@ -13,7 +13,8 @@ import { useView } from "../stores/view";
 import { bindEvents } from "./events";
 
 vi.mock("./socket", () => socketModule);
-vi.mock("./sync", () => ({ resyncAfterConnect: async () => {} }));
+const sync = vi.hoisted(() => ({ resyncAfterConnect: vi.fn(async () => {}) }));
+vi.mock("./sync", () => sync);
 
 /** Just enough of a socket to deliver server events to the bound handlers. */
 function fakeServerSocket() {
@@ -103,6 +104,14 @@ describe("server events", () => {
     socket.active = false;
     deliver("connect_error", new Error("access token expired: log in again"));
     expect(useSession.getState()).toMatchObject({ status: "anonymous", notice: "access token expired: log in again" });
+  });
+
+  it("a resync from the server catches up as after a reconnect, without reconnecting", () => {
+    const { socket, deliver } = fakeServerSocket();
+    sync.resyncAfterConnect.mockClear();
+    deliver("resync", { reason: "bus_reconnected" });
+    expect(sync.resyncAfterConnect).toHaveBeenCalledTimes(1);
+    expect(socket.connect).not.toHaveBeenCalled();
   });
 
   it("a network failure keeps the session and shows the offline banner state", () => {

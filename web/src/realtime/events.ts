@@ -100,6 +100,9 @@ export function bindEvents(socket: Socket): void {
     if (!socket.active) useSession.getState().logout(error.message || "Please log in again.");
   });
 
+  // The server says this socket may have missed live events (its node lost Redis for a while,
+  // or fell behind): catch up exactly as after a reconnect.
+  socket.on("resync", () => void resyncAfterConnect());
   socket.on("receive_message", onMessage);
   socket.on("message_edited", onChanged);
   socket.on("message_deleted", onChanged);
