@@ -57,6 +57,17 @@ pub struct BusStats {
     pub undecodable: AtomicU64,
 }
 
+/// The users whose channels this node wants, and which of them changed since the subscription
+/// task last looked: it works through the changes, not the whole set, so a socket coming or
+/// going costs the same on a node holding ten users or a hundred thousand.
+#[derive(Default)]
+struct Watched {
+    /// Sockets this node holds per user.
+    sockets: HashMap<UserId, u32>,
+    /// Users who got their first socket here or lost their last one.
+    changed: HashSet<UserId>,
+}
+
 /// Events between nodes over Redis; see the module doc.
 pub struct RedisBus {
     tag: NodeTag,
@@ -64,7 +75,7 @@ pub struct RedisBus {
     local: broadcast::Sender<Arc<Envelope>>,
     outbox: mpsc::Sender<Arc<Envelope>>,
     /// Sockets this node holds per user: the users whose channels it should subscribe to.
-    watched: Mutex<HashMap<UserId, u32>>,
+    watched: Mutex<Watched>,
     /// Wakes the subscription task: the watched set changed, or the bus is gone.
     watch_changed: Arc<Notify>,
     /// False from the first failed write until one succeeds again: warn once per outage.
@@ -90,7 +101,7 @@ impl RedisBus {
             prefix: prefix.to_owned(),
             local,
             outbox,
-            watched: Mutex::new(HashMap::new()),
+            watched: Mutex::new(Watched::default()),
             watch_changed: Arc::new(Notify::new()),
             writing: AtomicBool::new(true),
             subscriber_lost: AtomicBool::new(false),
@@ -215,19 +226,21 @@ impl EventBus for RedisBus {
 
     fn watch(&self, user: UserId) {
         let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
-        let count = watched.entry(user).or_insert(0);
+        let count = watched.sockets.entry(user).or_insert(0);
         *count += 1;
         if *count == 1 {
+            watched.changed.insert(user);
             self.watch_changed.notify_one();
         }
     }
 
     fn unwatch(&self, user: UserId) {
         let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = watched.get_mut(&user) {
+        if let Some(count) = watched.sockets.get_mut(&user) {
             *count -= 1;
             if *count == 0 {
-                watched.remove(&user);
+                watched.sockets.remove(&user);
+                watched.changed.insert(user);
                 self.watch_changed.notify_one();
             }
         }
@@ -295,43 +308,47 @@ async fn subscription_loop(
     mut conn: ConnectionManager,
 ) {
     let mut subscribed: HashSet<UserId> = HashSet::new();
+    // Users to look at again: changed since the last pass, or whose change failed.
+    let mut pending: HashSet<UserId> = HashSet::new();
     // Subscribed by `connect`.
     let mut nodes_channel = true;
     // Set when subscriptions were lost: once all are back, this node's sockets are told to catch
     // up on what other nodes published meanwhile.
     let mut missed = false;
+    let mut lost = false;
     let mut checks = tokio::time::interval(SUBSCRIBER_CHECK);
     checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let wanted: HashSet<UserId> = {
+        let (add, remove) = {
             let notified = changed.notified();
             let Some(bus) = bus.upgrade() else { return };
-            if bus.subscriber_lost.swap(false, Ordering::Relaxed) {
-                (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
-            }
-            let wanted: HashSet<UserId> = bus
-                .watched
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .keys()
-                .copied()
-                .collect();
-            if wanted == subscribed && nodes_channel {
+            lost |= bus.subscriber_lost.swap(false, Ordering::Relaxed);
+            let (add, remove): (Vec<UserId>, Vec<UserId>) = {
+                let mut watched = bus.watched.lock().unwrap_or_else(|p| p.into_inner());
+                if std::mem::take(&mut lost) {
+                    // Redis may have forgotten every subscription: all of them, once more.
+                    (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
+                    pending.extend(watched.sockets.keys());
+                    watched.changed.clear();
+                }
+                pending.extend(watched.changed.drain());
+                pending
+                    .drain()
+                    .filter(|u| watched.sockets.contains_key(u) != subscribed.contains(u))
+                    .partition(|u| watched.sockets.contains_key(u))
+            };
+            if add.is_empty() && remove.is_empty() && nodes_channel {
                 if std::mem::take(&mut missed) {
                     bus.tell_local_sockets_to_resync();
                 }
                 drop(bus);
                 tokio::select! {
                     () = notified => {}
-                    _ = checks.tick() => {
-                        if !alive(&mut conn).await {
-                            (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
-                        }
-                    }
+                    _ = checks.tick() => lost = !alive(&mut conn).await,
                 }
                 continue;
             }
-            wanted
+            (add, remove)
         };
         let Some(bus) = bus.upgrade() else { return };
         let mut failed = false;
@@ -347,43 +364,32 @@ async fn subscription_loop(
                 }
             }
         }
-        let add: Vec<UserId> = wanted.difference(&subscribed).copied().collect();
-        let remove: Vec<UserId> = subscribed.difference(&wanted).copied().collect();
         for chunk in add.chunks(MAX_CHANNELS_PER_COMMAND) {
-            if failed {
-                break;
-            }
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
-            match conn.subscribe(channels).await {
-                Ok(()) => subscribed.extend(chunk),
-                Err(err) => {
-                    failed = true;
-                    tracing::debug!("subscribing to {} user channels failed: {err}", chunk.len());
-                }
+            if !failed && conn.subscribe(channels).await.is_ok() {
+                subscribed.extend(chunk);
+            } else {
+                failed = true;
+                pending.extend(chunk);
             }
         }
         for chunk in remove.chunks(MAX_CHANNELS_PER_COMMAND) {
-            if failed {
-                break;
-            }
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
-            match conn.unsubscribe(channels).await {
-                Ok(()) => {
-                    for user in chunk {
-                        subscribed.remove(user);
-                    }
+            if !failed && conn.unsubscribe(channels).await.is_ok() {
+                for user in chunk {
+                    subscribed.remove(user);
                 }
-                Err(err) => {
-                    failed = true;
-                    tracing::debug!(
-                        "unsubscribing from {} user channels failed: {err}",
-                        chunk.len()
-                    );
-                }
+            } else {
+                failed = true;
+                pending.extend(chunk);
             }
         }
         drop(bus);
         if failed {
+            tracing::debug!(
+                waiting = pending.len(),
+                "subscription changes failed; retrying once Redis answers"
+            );
             tokio::time::sleep(RESUBSCRIBE_BACKOFF).await;
         }
     }

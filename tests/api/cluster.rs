@@ -89,6 +89,28 @@ async fn a_direct_message_sent_on_one_node_reaches_the_other() {
         ben_on_b.next("message_edited").await["content"],
         "hi from A, edited"
     );
+
+    // Ben reads it on node B: ann's tab on node A sees the read marker move.
+    let mut ann_on_a2 = ann_on_a2;
+    acked(
+        &ben_on_b,
+        "mark_read",
+        json!({"conversation_id": conv, "message_id": message_id}),
+    )
+    .await;
+    let read = ann_on_a2.next("messages_read").await;
+    assert_eq!(read["user_id"], ben.id);
+    assert_eq!(read["message_id"], message_id.as_str());
+
+    // And a deletion on node A reaches node B.
+    acked(
+        &ann_on_a2,
+        "delete_message",
+        json!({"conversation_id": conv, "message_id": message_id}),
+    )
+    .await;
+    let deleted = ben_on_b.next("message_deleted").await;
+    assert_eq!(deleted["message_id"], message_id.as_str());
     drop(ben_on_a);
 }
 

@@ -23,6 +23,7 @@ mod messages;
 mod profiles;
 mod realtime;
 mod realtime_limits;
+mod redis_bus;
 mod redis_outage;
 mod reload;
 mod scale_out;
