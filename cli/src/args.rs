@@ -61,7 +61,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Check the daemon and its backends; exit 0 healthy, 1 degraded, 2 down or unreachable
     Health,
-    /// Show uptime, connections, rooms and message throughput
+    /// Show uptime, connections, rooms and throughput, and every live node with the chat's totals
     Status,
     /// Inspect or apply schema migrations
     #[command(subcommand)]
