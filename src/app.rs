@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use omegachat_contract::Config;
+use omegachat_contract::config::MessagesEngine;
 use omegachat_contract::runtime::RuntimeDirs;
 use tokio::net::TcpListener;
 
@@ -30,6 +31,10 @@ pub enum StartupError {
     },
     #[error("invalid server.trusted_proxies: {0}")]
     TrustedProxies(String),
+    #[error(
+        "messages.url names a ScyllaDB cluster, but this omegachatd cannot keep messages there yet (issue 12): leave messages.url empty to keep them in the main database"
+    )]
+    MessagesEngineUnavailable,
     #[error(transparent)]
     Admin(#[from] admin::SocketError),
     #[error(transparent)]
@@ -109,6 +114,11 @@ impl Application {
                 .trusted_proxy_networks()
                 .map_err(StartupError::TrustedProxies)?,
         );
+        // Refused rather than ignored: messages would silently go to the main database, which
+        // other nodes configured the same way might not share.
+        if !matches!(config.messages.engine(), Ok(MessagesEngine::MainDatabase)) {
+            return Err(StartupError::MessagesEngineUnavailable);
+        }
         let database = Database::connect(&config.database).await?;
         let engine = config.database.engine().map_err(store::StoreError::Setup)?;
         if config.database.auto_migrate.applies_to(&engine) {

@@ -37,6 +37,7 @@ pub mod keys;
 pub mod nodes;
 pub mod presence;
 pub mod redis;
+pub mod scylla;
 mod sql;
 
 pub use keys::{GrantStore, KeyStore};

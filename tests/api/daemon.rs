@@ -94,6 +94,23 @@ fn a_bad_config_stops_start_up_with_status_2_naming_the_key_and_line() {
 }
 
 #[tokio::test]
+async fn a_daemon_told_to_keep_messages_in_scylladb_refuses_to_start_until_that_store_exists() {
+    let mut config = omegachat_contract::Config::default();
+    config.database.url = "postgres://omegachat@127.0.0.1:1/unreachable".into();
+    config.messages.url = "scylla://127.0.0.1:1/omegachat".into();
+    config.messages.local_datacenter = "dc1".into();
+    config.validate().expect("a valid scaled-out configuration");
+    let Err(err) = omegachatd::Application::build(config).await else {
+        panic!("started without the ScyllaDB message store");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains("messages.url") && message.contains("issue 12"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn probes_unknown_routes_and_request_ids_answer_as_documented() {
     let app = spawn_app(Engine::Sqlite).await;
     let health = app.http.get(app.url("/healthz")).send().await.unwrap();

@@ -34,6 +34,7 @@ fn toml_type(value: &str) -> &'static str {
         Some(toml::Value::Integer(_)) => "integer",
         Some(toml::Value::Boolean(_)) => "boolean",
         Some(toml::Value::Array(_)) => "array",
+        Some(toml::Value::Table(_)) => "table",
         _ => "value",
     }
 }

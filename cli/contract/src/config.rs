@@ -13,6 +13,11 @@ pub use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 mod check;
+mod messages;
+
+pub use messages::{
+    Consistency, MessagesConfig, MessagesEngine, ReplicationClass, ScyllaTarget, SerialConsistency,
+};
 
 /// The whole daemon configuration, loaded once at start-up. What follows is also the
 /// header of the generated sample `omegachat.toml`:
@@ -33,6 +38,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// Where accounts (and, on the embedded profile, everything else) are stored.
     pub database: DatabaseConfig,
+    /// Where messages and conversations are stored, when not in the main database.
+    pub messages: MessagesConfig,
     /// Tokens, password policy and login throttling.
     pub auth: AuthConfig,
     /// Conversations and messages.

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use omegachat_contract::config::{Consistency, MessagesEngine, SerialConsistency};
 use omegachat_contract::{Config, DatabaseEngine, LogFormat, load};
 
 fn sample_path() -> PathBuf {
@@ -241,4 +242,233 @@ fn the_default_database_is_the_embedded_file_in_the_data_dir() {
         config.database.engine(),
         Ok(DatabaseEngine::Sqlite(PathBuf::from("data/omegachat.db")))
     );
+}
+
+/// A config on PostgreSQL with `[messages]` lines added: the shape a scaled-out node is given.
+fn scaled_out(
+    dir: &tempfile::TempDir,
+    messages: &str,
+) -> Result<Config, omegachat_contract::ConfigError> {
+    let text = format!("[database]\nurl = \"postgres://chat@db/chat\"\n\n[messages]\n{messages}\n");
+    load(Some(&write(dir, &text)), no_env()).map(|loaded| loaded.config)
+}
+
+#[test]
+fn messages_stay_in_the_main_database_unless_a_cluster_is_named() {
+    assert_eq!(
+        Config::default().messages.engine(),
+        Ok(MessagesEngine::MainDatabase)
+    );
+    // The cluster-only keys are not checked without a cluster: the defaults name no datacenter.
+    let dir = tempfile::tempdir().unwrap();
+    let config = scaled_out(&dir, "bucket_days = 0").unwrap();
+    assert_eq!(config.messages.engine(), Ok(MessagesEngine::MainDatabase));
+}
+
+#[test]
+fn a_cluster_url_gives_contact_points_with_ports_and_the_keyspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scaled_out(
+        &dir,
+        "url = \"scylla://10.0.0.1:9142, db2,[fd00::7]:9043,[::1]/omegachat_eu\"\nlocal_datacenter = \"eu1\"",
+    )
+    .unwrap();
+    let Ok(MessagesEngine::Scylla(target)) = config.messages.engine() else {
+        panic!("a scylla:// url selects the cluster");
+    };
+    assert_eq!(
+        target.nodes,
+        ["10.0.0.1:9142", "db2:9042", "[fd00::7]:9043", "[::1]:9042"]
+    );
+    assert_eq!(target.keyspace, "omegachat_eu");
+    assert_eq!(target.credentials, None);
+    assert_eq!(config.messages.consistency, Consistency::LocalQuorum);
+    assert_eq!(
+        config.messages.serial_consistency,
+        SerialConsistency::LocalSerial
+    );
+}
+
+#[test]
+fn cluster_credentials_are_percent_decoded_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scaled_out(
+        &dir,
+        "url = \"cassandra://chat:p%40ss%3Aword@h1/omegachat\"\nlocal_datacenter = \"dc1\"",
+    )
+    .unwrap();
+    let Ok(MessagesEngine::Scylla(target)) = config.messages.engine() else {
+        panic!("a cassandra:// url selects the cluster");
+    };
+    assert_eq!(
+        target.credentials,
+        Some(("chat".to_owned(), "p@ss:word".to_owned()))
+    );
+    let printed = format!("{target:?}");
+    assert!(!printed.contains("p@ss"), "{printed}");
+    assert!(printed.contains("chat"), "{printed}");
+}
+
+#[test]
+fn a_bad_cluster_url_names_the_key_and_says_how_to_write_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, expected) in [
+        ("cql://h1/omegachat", "scylla://"),
+        ("scylla://h1:9042", "names no keyspace"),
+        ("scylla://h1:9042/", "keyspace \"\""),
+        ("scylla://h1/OmegaChat", "lowercase"),
+        ("scylla://h1/1chat", "starting with a letter"),
+        ("scylla://h1/chat-eu", "lowercase letters, digits and _"),
+        ("scylla://h1/system_auth", "belongs to the cluster"),
+        ("scylla://h1,,h2/omegachat", "empty host"),
+        ("scylla://h1:99999/omegachat", "1 to 65535"),
+        ("scylla://h1:0/omegachat", "1 to 65535"),
+        ("scylla://[::1/omegachat", "closing ]"),
+        ("scylla://h1/omegachat?ssl=true", "no query"),
+        ("scylla://:secret@h1/omegachat", "USER:PASSWORD@"),
+    ] {
+        let err = scaled_out(
+            &dir,
+            &format!("url = \"{url}\"\nlocal_datacenter = \"dc1\""),
+        )
+        .unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("messages.url"), "{url}: {err}");
+        assert!(err.message.contains(expected), "{url}: {err}");
+    }
+    let long = "k".repeat(49);
+    let err = scaled_out(
+        &dir,
+        &format!("url = \"scylla://h1/{long}\"\nlocal_datacenter = \"dc1\""),
+    )
+    .unwrap_err();
+    assert!(err.message.contains("at most 48"), "{err}");
+}
+
+#[test]
+fn a_cluster_needs_postgresql_for_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        "[messages]\nurl = \"scylla://h1/omegachat\"\nlocal_datacenter = \"dc1\"\n",
+    );
+    let err = load(Some(&path), no_env()).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("messages.url"), "{err}");
+    assert!(err.message.contains("database.url"), "{err}");
+    assert!(err.message.contains("postgres://"), "{err}");
+}
+
+#[test]
+fn replication_settings_are_checked_against_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = "url = \"scylla://h1/omegachat\"";
+    for (lines, key, expected) in [
+        ("", "messages.local_datacenter", "set local_datacenter"),
+        (
+            "datacenters = { dc1 = 3, dc2 = 3 }",
+            "messages.local_datacenter",
+            "LOCAL_QUORUM needs",
+        ),
+        (
+            "datacenters = { dc1 = 3 }\nlocal_datacenter = \"dc9\"",
+            "messages.local_datacenter",
+            "not among",
+        ),
+        (
+            "datacenters = { dc1 = 0 }\nlocal_datacenter = \"dc1\"",
+            "messages.datacenters",
+            "1 to 15",
+        ),
+        (
+            "datacenters = { \"dc'1\" = 3 }\nlocal_datacenter = \"dc'1\"",
+            "messages.local_datacenter",
+            "without quotes",
+        ),
+        (
+            "replication_class = \"SimpleStrategy\"\ndatacenters = { dc1 = 3 }",
+            "messages.datacenters",
+            "NetworkTopologyStrategy only",
+        ),
+        (
+            "replication_class = \"SimpleStrategy\"\nreplication_factor = 0",
+            "messages.replication_factor",
+            "between 1 and 15",
+        ),
+        (
+            "local_datacenter = \"dc1\"\nbucket_days = 0",
+            "messages.bucket_days",
+            "between 1 and 365",
+        ),
+        (
+            "local_datacenter = \"dc1\"\nrequest_timeout_ms = 50",
+            "messages.request_timeout_ms",
+            "between 100",
+        ),
+        (
+            "local_datacenter = \"dc1\"\nconnect_timeout_ms = 600001",
+            "messages.connect_timeout_ms",
+            "600000",
+        ),
+    ] {
+        let err = scaled_out(&dir, &format!("{cluster}\n{lines}")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some(key), "{lines}: {err}");
+        assert!(err.message.contains(expected), "{lines}: {err}");
+    }
+
+    // What does work: one datacenter by name, several with their factors, or SimpleStrategy.
+    for lines in [
+        "local_datacenter = \"dc1\"",
+        "datacenters = { dc1 = 3, dc2 = 2 }\nlocal_datacenter = \"dc2\"",
+        "datacenters = { dc1 = 3, dc2 = 2 }\nconsistency = \"QUORUM\"",
+        "replication_class = \"SimpleStrategy\"\nreplication_factor = 1",
+    ] {
+        scaled_out(&dir, &format!("{cluster}\n{lines}")).unwrap_or_else(|e| panic!("{lines}: {e}"));
+    }
+}
+
+#[test]
+fn consistency_levels_are_spelled_as_in_cql() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scaled_out(
+        &dir,
+        "url = \"scylla://h1/omegachat\"\nlocal_datacenter = \"dc1\"\nconsistency = \"LOCAL_ONE\"\nserial_consistency = \"SERIAL\"",
+    )
+    .unwrap();
+    assert_eq!(config.messages.consistency, Consistency::LocalOne);
+    assert_eq!(
+        config.messages.serial_consistency,
+        SerialConsistency::Serial
+    );
+
+    let err = scaled_out(&dir, "consistency = \"local_quorum\"").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("messages.consistency"), "{err}");
+    let err = scaled_out(&dir, "consistency = \"ANY\"").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("messages.consistency"), "{err}");
+}
+
+#[test]
+fn the_cluster_can_be_named_from_the_environment() {
+    let env = vec![
+        (
+            "OMEGACHAT_DATABASE__URL".to_owned(),
+            "postgres://chat@db/chat".to_owned(),
+        ),
+        (
+            "OMEGACHAT_MESSAGES__URL".to_owned(),
+            "scylla://h1,h2/omegachat".to_owned(),
+        ),
+        (
+            "OMEGACHAT_MESSAGES__DATACENTERS".to_owned(),
+            "{ eu = 3, us = 3 }".to_owned(),
+        ),
+        (
+            "OMEGACHAT_MESSAGES__LOCAL_DATACENTER".to_owned(),
+            "eu".to_owned(),
+        ),
+    ];
+    let config = load(Some(&sample_path()), env).unwrap().config;
+    assert_eq!(config.messages.datacenters.get("us"), Some(&3));
+    assert!(matches!(
+        config.messages.engine(),
+        Ok(MessagesEngine::Scylla(_))
+    ));
 }

@@ -1,5 +1,5 @@
 //! The shipped `omegachat.toml` is generated, not written: from the doc comments of the config
-//! types (src/config.rs) and `Config::default()`. This test generates it and fails when the
+//! types (src/config.rs, src/config/messages.rs) and `Config::default()`. This test generates it and fails when the
 //! committed file differs; `OMEGACHAT_UPDATE_DOCS=1 cargo test -p omegachat-contract --test sample`
 //! rewrites it (and the man page test then asks for omegachat.toml(5) to be regenerated too).
 
@@ -32,11 +32,19 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
+/// Files holding section structs: `config.rs` and the sections kept in files of their own.
+const CONFIG_SOURCES: [&str; 2] = ["src/config.rs", "src/config/messages.rs"];
+
 fn documented_structs() -> HashMap<String, Documented> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/config.rs");
-    let file = syn::parse_file(&std::fs::read_to_string(path).unwrap()).expect("config.rs parses");
     let mut structs = HashMap::new();
-    for item in file.items {
+    let items = CONFIG_SOURCES.iter().flat_map(|source| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
+        let text = std::fs::read_to_string(path).unwrap();
+        syn::parse_file(&text)
+            .unwrap_or_else(|e| panic!("{source} parses: {e}"))
+            .items
+    });
+    for item in items {
         let syn::Item::Struct(item) = item else {
             continue;
         };

@@ -1,6 +1,6 @@
 //! The configuration's consistency check: values that parse but cannot work.
 
-use super::{Config, DatabaseEngine};
+use super::{Config, DatabaseEngine, MessagesEngine, ReplicationClass};
 
 impl Config {
     /// Checks values that parse but cannot work; the error names the key.
@@ -57,6 +57,7 @@ impl Config {
         if self.database.acquire_timeout_ms == 0 {
             return fail("database.acquire_timeout_ms", "must be at least 1");
         }
+        self.validate_messages()?;
         if self.auth.issuer.trim().is_empty() {
             return fail("auth.issuer", "must not be empty");
         }
@@ -132,6 +133,105 @@ impl Config {
         // a live node its lease.
         if !(5_000..=300_000).contains(&self.redis.node_lease_ms) {
             return fail("redis.node_lease_ms", "must be between 5000 and 300000");
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// `[messages]`: only checked in full when a cluster is configured, since the other keys are
+    /// ignored without one.
+    fn validate_messages(&self) -> Result<(), (String, String)> {
+        let fail = |key: &str, msg: String| Err((key.to_owned(), msg));
+        let messages = &self.messages;
+        match messages.engine() {
+            Err(msg) => return fail("messages.url", msg),
+            Ok(MessagesEngine::MainDatabase) => return Ok(()),
+            Ok(MessagesEngine::Scylla(_)) => {}
+        }
+        // Accounts and groups stay in the main database, and every node must see the same ones.
+        if !matches!(self.database.engine(), Ok(DatabaseEngine::Postgres(_))) {
+            return fail(
+                "messages.url",
+                "a ScyllaDB cluster needs accounts and groups in PostgreSQL: set database.url to postgres://…, or leave messages.url empty".into(),
+            );
+        }
+        if !(1..=15).contains(&messages.replication_factor) {
+            return fail(
+                "messages.replication_factor",
+                "must be between 1 and 15".into(),
+            );
+        }
+        let no_quotes = |name: &str| !name.is_empty() && !name.contains(['\'', '"']);
+        if !messages.local_datacenter.is_empty() && !no_quotes(&messages.local_datacenter) {
+            return fail(
+                "messages.local_datacenter",
+                "must be a datacenter name as nodetool status shows it, without quotes".into(),
+            );
+        }
+        match messages.replication_class {
+            ReplicationClass::SimpleStrategy if !messages.datacenters.is_empty() => {
+                return fail(
+                    "messages.datacenters",
+                    "applies to NetworkTopologyStrategy only: remove it, or set replication_class = \"NetworkTopologyStrategy\"".into(),
+                );
+            }
+            ReplicationClass::SimpleStrategy => {}
+            ReplicationClass::NetworkTopologyStrategy => {
+                if messages.datacenters.is_empty() && messages.local_datacenter.is_empty() {
+                    return fail(
+                        "messages.local_datacenter",
+                        "NetworkTopologyStrategy needs a datacenter: set local_datacenter (as nodetool status names it), or list datacenters = { dc1 = 3 }".into(),
+                    );
+                }
+                if let Some((name, copies)) = messages
+                    .datacenters
+                    .iter()
+                    .find(|(name, copies)| !no_quotes(name) || !(1..=15).contains(*copies))
+                {
+                    return fail(
+                        "messages.datacenters",
+                        format!(
+                            "{name:?} = {copies}: each datacenter needs a plain name and 1 to 15 copies"
+                        ),
+                    );
+                }
+                if !messages.local_datacenter.is_empty()
+                    && !messages.datacenters.is_empty()
+                    && !messages
+                        .datacenters
+                        .contains_key(&messages.local_datacenter)
+                {
+                    return fail(
+                        "messages.local_datacenter",
+                        format!(
+                            "{:?} is not among messages.datacenters: the local datacenter must hold copies",
+                            messages.local_datacenter
+                        ),
+                    );
+                }
+            }
+        }
+        // LOCAL_ levels count the copies of the datacenter the driver calls local.
+        if messages.consistency.is_local()
+            && messages.local_datacenter.is_empty()
+            && messages.replication_class == ReplicationClass::NetworkTopologyStrategy
+        {
+            return fail(
+                "messages.local_datacenter",
+                format!("{} needs the local datacenter's name", messages.consistency),
+            );
+        }
+        for (key, ms) in [
+            ("messages.connect_timeout_ms", messages.connect_timeout_ms),
+            ("messages.request_timeout_ms", messages.request_timeout_ms),
+        ] {
+            if !(100..=600_000).contains(&ms) {
+                return fail(key, "must be between 100 and 600000 (10 minutes)".into());
+            }
+        }
+        if !(1..=365).contains(&messages.bucket_days) {
+            return fail("messages.bucket_days", "must be between 1 and 365".into());
         }
         Ok(())
     }
