@@ -16,28 +16,42 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 mod deliveries;
+mod nodes;
 mod procfs;
+mod redis_info;
 mod report;
 mod scenarios;
 mod socket;
 
+use nodes::{Nodes, Placement};
 use report::Problems;
 
 /// Load generator for omegachatd.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// Base URL of the daemon.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    /// Base URL of the daemon. Several nodes of one chat: repeat it or separate with commas;
+    /// sockets are dealt to the nodes in turn and REST set-up goes to the first.
+    #[arg(long, value_delimiter = ',', default_value = "http://127.0.0.1:8080")]
+    url: Vec<String>,
     /// Prefix for the accounts this run creates (must be new for each run against one database).
     #[arg(long, default_value = "load")]
     prefix: String,
     /// The daemon's pid: reports its CPU time (and memory) from /proc during the measurement.
-    /// Checked to be the server (the process listening on the URL's port); a wrapper such as a
-    /// shell, `timeout` or `npm` is a failure.
+    /// Checked to be the server (the process listening on one of the URLs' ports); a wrapper
+    /// such as a shell, `timeout` or `npm` is a failure. Several nodes: repeat it or separate
+    /// with commas; figures are the sum over all of them, with each one's share.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pid: Vec<u32>,
+    /// redis-server's pid (`redis-cli info server | grep process_id`): its CPU time from /proc
+    /// is reported next to the daemons'.
     #[arg(long, global = true)]
-    pid: Option<u32>,
+    redis_pid: Option<u32>,
+    /// The Redis the nodes share: its INFO counters are read before and after the measurement
+    /// to report bytes on the bus per message and Redis CPU per 1,000 publishes. They count
+    /// every client of that Redis: use one that only these nodes talk to.
+    #[arg(long, global = true)]
+    redis_url: Option<String>,
     /// Seconds to wait for an ack before counting the send as timed out.
     #[arg(long, global = true, default_value_t = 30.0)]
     ack_timeout_secs: f64,
@@ -85,6 +99,10 @@ enum Mode {
         pairs: usize,
         #[arg(long, default_value_t = 20)]
         duration_secs: u64,
+        /// Put each pair's sender and receiver on different nodes (pair i: sender on node i,
+        /// receiver on node i+1), so every delivery crosses the bus. Needs two --url.
+        #[arg(long)]
+        cross_node: bool,
     },
     /// One group with N connected members; every message reaches all of them. The delivery rate
     /// is taken from the first to the last delivery received.
@@ -108,16 +126,21 @@ async fn main() -> Result<ExitCode> {
     let args = Args::parse();
     let ctx = Ctx {
         http: reqwest::Client::new(),
-        url: args.url.trim_end_matches('/').to_owned(),
+        nodes: Nodes::parse(&args.url)?,
         prefix: args.prefix,
-        pid: args.pid,
+        pids: args.pid.clone(),
+        redis_pid: args.redis_pid,
+        redis_url: args.redis_url,
         ack_timeout: secs(args.ack_timeout_secs, "--ack-timeout-secs")?,
         quiet: secs(args.quiet_secs, "--quiet-secs")?,
         max_wait: secs(args.max_wait_secs, "--max-wait-secs")?,
     };
     let mut problems = Problems::default();
-    if let Some(pid) = args.pid {
-        procfs::check_pid(pid, &ctx.url, &mut problems)?;
+    for pid in &args.pid {
+        procfs::check_pid(*pid, ctx.nodes.urls(), &mut problems)?;
+    }
+    if let Some(pid) = args.redis_pid {
+        procfs::check_redis_pid(pid, &mut problems)?;
     }
     let p = &mut problems;
     match args.mode {
@@ -126,10 +149,10 @@ async fn main() -> Result<ExitCode> {
             users,
             hold_secs,
         } => {
-            let pid = args
-                .pid
-                .context("connections needs --pid to read the daemon's memory")?;
-            scenarios::connections(&ctx, sockets, users, pid, hold_secs, p).await?
+            if args.pid.is_empty() {
+                bail!("connections needs --pid to read the daemon's memory");
+            }
+            scenarios::connections(&ctx, sockets, users, hold_secs, p).await?
         }
         Mode::Throughput {
             senders,
@@ -139,7 +162,11 @@ async fn main() -> Result<ExitCode> {
             rate,
             pairs,
             duration_secs,
-        } => scenarios::latency(&ctx, rate, pairs, duration_secs, p).await?,
+            cross_node,
+        } => {
+            let placement = Placement::choose(cross_node, ctx.nodes.len())?;
+            scenarios::latency(&ctx, rate, pairs, duration_secs, placement, p).await?
+        }
         Mode::Fanout {
             members,
             messages,
@@ -169,9 +196,12 @@ fn finish(problems: &Problems, allow_failures: bool) -> ExitCode {
 
 pub struct Ctx {
     http: reqwest::Client,
-    pub url: String,
+    pub nodes: Nodes,
     prefix: String,
-    pub pid: Option<u32>,
+    /// The daemons' pids (one per node, or fewer).
+    pub pids: Vec<u32>,
+    pub redis_pid: Option<u32>,
+    pub redis_url: Option<String>,
     pub ack_timeout: Duration,
     pub quiet: Duration,
     pub max_wait: Duration,
@@ -185,7 +215,10 @@ pub struct Account {
 
 impl Ctx {
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Result<Value> {
-        let mut request = self.http.post(format!("{}{path}", self.url)).json(&body);
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.nodes.first()))
+            .json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -237,5 +270,58 @@ impl Ctx {
             .as_str()
             .context("conversation id")?
             .to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Args {
+        Args::try_parse_from(line.split_whitespace()).unwrap()
+    }
+
+    #[test]
+    fn one_url_and_one_pid_parse_as_before() {
+        let args = parse("omegachat-load --url http://127.0.0.1:18090 --pid 42 latency");
+        assert_eq!(args.url, ["http://127.0.0.1:18090"]);
+        assert_eq!(args.pid, [42]);
+        assert!(matches!(
+            args.mode,
+            Mode::Latency {
+                cross_node: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            parse("omegachat-load latency").url,
+            ["http://127.0.0.1:8080"]
+        );
+    }
+
+    #[test]
+    fn nodes_and_pids_are_repeated_or_comma_separated() {
+        let args = parse(
+            "omegachat-load --url http://a:1,http://b:2 --url http://c:3 --pid 7,8 --pid 9 \
+             --redis-pid 5 --redis-url redis://127.0.0.1:56390/ latency --cross-node --rate 1000",
+        );
+        assert_eq!(args.url, ["http://a:1", "http://b:2", "http://c:3"]);
+        assert_eq!(args.pid, [7, 8, 9]);
+        assert_eq!(args.redis_pid, Some(5));
+        assert_eq!(args.redis_url.as_deref(), Some("redis://127.0.0.1:56390/"));
+        assert!(matches!(
+            args.mode,
+            Mode::Latency {
+                cross_node: true,
+                rate: 1000,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn pids_may_follow_the_scenario() {
+        let args = parse("omegachat-load latency --pid 7 --pid 8");
+        assert_eq!(args.pid, [7, 8]);
     }
 }

@@ -57,23 +57,25 @@ impl Verdict {
     }
 }
 
-/// Daemon CPU seconds since `start`, when its pid is known.
+/// CPU seconds since `start` of the daemons (and of redis-server), when their pids are known.
 pub struct CpuMeter {
-    pid: Option<u32>,
-    start: Option<f64>,
+    daemons: Vec<(u32, Option<f64>)>,
+    redis: Option<(u32, Option<f64>)>,
 }
 
 impl CpuMeter {
-    pub fn start(pid: Option<u32>) -> Self {
+    pub fn start(pids: &[u32], redis_pid: Option<u32>) -> Self {
+        let now = |pid: u32| (pid, cpu_secs(pid).ok());
         Self {
-            pid,
-            start: pid.and_then(|p| cpu_secs(p).ok()),
+            daemons: pids.iter().map(|p| now(*p)).collect(),
+            redis: redis_pid.map(now),
         }
     }
 
     /// Prints `daemon CPU: X s = Y CPU-s per 1,000 <what>` (and `<what> per CPU-s` when
-    /// `per_cpu_s`), and checks the pid did use CPU for the work done: `units` of `what`, where
-    /// `fail_at` units would cost any real server at least a few 10 ms ticks.
+    /// `per_cpu_s`), summed over the daemons with each one's share, and checks they did use CPU
+    /// for the work done: `units` of `what`, where `fail_at` units would cost any real server at
+    /// least a few 10 ms ticks. Then `redis CPU: …` when redis-server's pid is known.
     pub fn report(
         &self,
         units: u64,
@@ -82,24 +84,19 @@ impl CpuMeter {
         fail_at: u64,
         problems: &mut Problems,
     ) {
-        let Some(pid) = self.pid else { return };
-        let used = match (self.start, cpu_secs(pid)) {
-            (Some(start), Ok(now)) => now - start,
-            _ => {
-                let problem = format!("daemon CPU: unavailable, pid {pid} could not be read");
-                println!("{problem}");
-                problems.add(problem);
+        if self.daemons.is_empty() {
+            return;
+        }
+        let mut used = 0.0;
+        let mut shares = Vec::new();
+        for (pid, start) in &self.daemons {
+            let Some(own) = used_since(*pid, *start, "daemon", problems) else {
                 return;
-            }
-        };
-        let mut line = if units > 0 {
-            format!(
-                "daemon CPU: {used:.2} s = {:.3} CPU-s per 1,000 {what}",
-                used * 1000.0 / units as f64
-            )
-        } else {
-            format!("daemon CPU: {used:.2} s = n/a CPU-s per 1,000 {what} (there were none)")
-        };
+            };
+            used += own;
+            shares.push(format!("pid {pid} {own:.2} s"));
+        }
+        let mut line = format!("daemon CPU: {used:.2} s = {}", per_1000(used, units, what));
         if per_cpu_s {
             if used > 0.0 {
                 line += &format!(" = {:.0} {what} per CPU-s", units as f64 / used);
@@ -107,8 +104,42 @@ impl CpuMeter {
                 line += &format!(" = n/a {what} per CPU-s (no CPU time measured)");
             }
         }
+        if shares.len() > 1 {
+            line += &format!(" (sum of {} daemons: {})", shares.len(), shares.join(", "));
+        }
         println!("{line}");
-        cpu_verdict(pid, used, units, what, fail_at).apply(problems);
+        for (pid, start) in &self.daemons {
+            let own = start.and_then(|s| Some(cpu_secs(*pid).ok()? - s));
+            // Each node must have worked; a pid of a node that served nothing shows here.
+            cpu_verdict(*pid, own.unwrap_or(0.0), units, what, fail_at).apply(problems);
+        }
+        if let Some((pid, start)) = self.redis {
+            if let Some(own) = used_since(pid, start, "redis", problems) {
+                println!("redis CPU: {own:.2} s = {}", per_1000(own, units, what));
+            }
+        }
+    }
+}
+
+/// CPU seconds `pid` used since `start`; a problem when it cannot be read.
+fn used_since(pid: u32, start: Option<f64>, who: &str, problems: &mut Problems) -> Option<f64> {
+    match (start, cpu_secs(pid)) {
+        (Some(start), Ok(now)) => Some(now - start),
+        _ => {
+            let problem = format!("{who} CPU: unavailable, pid {pid} could not be read");
+            println!("{problem}");
+            problems.add(problem);
+            None
+        }
+    }
+}
+
+/// `Y CPU-s per 1,000 <what>`.
+fn per_1000(used: f64, units: u64, what: &str) -> String {
+    if units > 0 {
+        format!("{:.3} CPU-s per 1,000 {what}", used * 1000.0 / units as f64)
+    } else {
+        format!("n/a CPU-s per 1,000 {what} (there were none)")
     }
 }
 
@@ -253,8 +284,23 @@ fn comm(pid: u32) -> String {
         .map_or_else(|_| "?".into(), |c| c.trim().to_owned())
 }
 
-/// Who `pid` is: an error when there is no such process; otherwise a verdict, printed.
-pub fn check_pid(pid: u32, url: &str, problems: &mut Problems) -> Result<()> {
+/// Whether `pid` is redis-server: an error when there is no such process.
+pub fn check_redis_pid(pid: u32, problems: &mut Problems) -> Result<()> {
+    if !PathBuf::from(format!("/proc/{pid}")).exists() {
+        bail!("--redis-pid {pid}: no such process");
+    }
+    let comm = comm(pid);
+    if comm.starts_with("redis-server") {
+        eprintln!("redis: pid {pid} is `{comm}`");
+    } else {
+        Verdict::Fail(format!("--redis-pid {pid} is `{comm}`, not redis-server")).apply(problems);
+    }
+    Ok(())
+}
+
+/// Who `pid` is, among the servers at `urls`: an error when there is no such process;
+/// otherwise a verdict, printed.
+pub fn check_pid(pid: u32, urls: &[String], problems: &mut Problems) -> Result<()> {
     if !PathBuf::from(format!("/proc/{pid}")).exists() {
         bail!("--pid {pid}: no such process");
     }
@@ -273,11 +319,16 @@ pub fn check_pid(pid: u32, url: &str, problems: &mut Problems) -> Result<()> {
         exe.as_ref()
             .map_or_else(|| "exe unreadable".into(), |e| e.display().to_string())
     );
-    let port = url_port(url);
-    let (holds, owner) = match port {
-        Some(port) => listener(pid, port),
-        None => (None, None),
-    };
+    // The node this pid serves, if any; otherwise the first URL's port says who does.
+    let ports: Vec<u16> = urls.iter().filter_map(|u| url_port(u)).collect();
+    let found = ports
+        .iter()
+        .map(|p| (Some(*p), listener(pid, *p)))
+        .find(|(_, (holds, _))| *holds == Some(true));
+    let (port, (holds, owner)) = found.unwrap_or_else(|| match ports.first() {
+        Some(p) => (Some(*p), listener(pid, *p)),
+        None => (None, (None, None)),
+    });
     let owner = owner.map_or_else(String::new, |(p, c)| {
         format!("; pid {p} (`{c}`) does: pass --pid {p}")
     });
@@ -404,8 +455,13 @@ mod tests {
     #[test]
     fn this_process_is_found_and_a_missing_pid_is_an_error() {
         let mut problems = Problems::default();
-        assert!(check_pid(u32::MAX - 1, "http://127.0.0.1:1", &mut problems).is_err());
-        check_pid(std::process::id(), "http://127.0.0.1:1", &mut problems).unwrap();
+        assert!(check_pid(u32::MAX - 1, &["http://127.0.0.1:1".into()], &mut problems).is_err());
+        check_pid(
+            std::process::id(),
+            &["http://127.0.0.1:1".into()],
+            &mut problems,
+        )
+        .unwrap();
         assert_eq!(problems.0.len(), 1, "{problems:?}");
     }
 }

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use crate::Ctx;
 use crate::deliveries::{Ledger, Summary, now_us};
+use crate::nodes::Placement;
 use crate::procfs::{CpuMeter, rss_kib, rss_verdict};
+use crate::redis_info::RedisMeter;
 use crate::report::{Problems, SendTally, latency_line, percentiles};
 use crate::socket::{AckAnomalies, Conn, Outcome};
 
@@ -27,18 +29,17 @@ pub async fn connections(
     ctx: &Ctx,
     sockets: usize,
     users: usize,
-    pid: u32,
     hold_secs: u64,
     problems: &mut Problems,
 ) -> Result<()> {
     let accounts = ctx.accounts("idle", users).await?;
-    let before = rss_kib(pid)?;
+    let before = total_rss_kib(&ctx.pids)?;
     let started = Instant::now();
     let mut conns = Vec::with_capacity(sockets);
     let opened = futures_util::stream::iter(0..sockets)
         .map(|i| {
             let account = accounts[i % accounts.len()].clone();
-            let url = ctx.url.clone();
+            let url = ctx.nodes.for_client(i).to_owned();
             async move { Conn::open(&url, &account.token, None).await }
         })
         .buffer_unordered(64)
@@ -53,13 +54,21 @@ pub async fn connections(
         started.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(hold_secs)).await;
-    let after = rss_kib(pid).context("daemon RSS after the hold (is --pid still running?)")?;
+    let after =
+        total_rss_kib(&ctx.pids).context("daemon RSS after the hold (is --pid still running?)")?;
     println!(
         "daemon RSS: {before} KiB before, {after} KiB with {sockets} sockets held {hold_secs}s: {:.1} KiB per connection",
         (after.saturating_sub(before)) as f64 / sockets.max(1) as f64
     );
+    // Several nodes: the sum, which is what the sockets cost the cluster.
+    let pid = ctx.pids[0];
     rss_verdict(pid, before, after, sockets).apply(problems);
     Ok(())
+}
+
+/// The daemons' resident memory together.
+fn total_rss_kib(pids: &[u32]) -> Result<u64> {
+    pids.iter().map(|pid| rss_kib(*pid)).sum()
 }
 
 pub async fn throughput(
@@ -70,12 +79,14 @@ pub async fn throughput(
 ) -> Result<()> {
     let accounts = ctx.accounts("tput", senders * 2).await?;
     let mut lanes = Vec::new();
-    for pair in accounts.chunks(2) {
+    for (i, pair) in accounts.chunks(2).enumerate() {
         let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        let conn = Arc::new(Conn::open(&ctx.url, &pair[0].token, None).await?);
+        let url = ctx.nodes.for_client(i);
+        let conn = Arc::new(Conn::open(url, &pair[0].token, None).await?);
         lanes.push((conn, conversation));
     }
-    let cpu = CpuMeter::start(ctx.pid);
+    let cpu = CpuMeter::start(&ctx.pids, ctx.redis_pid);
+    let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let deadline = Instant::now() + Duration::from_secs(duration_secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -128,6 +139,7 @@ pub async fn throughput(
     }
     tally.problems(problems);
     cpu.report(tally.acked, "acked sends", false, CPU_CHECK_SENDS, problems);
+    redis.report(tally.acked, problems).await;
     Ok(())
 }
 
@@ -217,6 +229,7 @@ pub async fn latency(
     rate: u64,
     pairs: usize,
     duration_secs: u64,
+    placement: Placement,
     problems: &mut Problems,
 ) -> Result<()> {
     let accounts = ctx.accounts("lat", pairs * 2).await?;
@@ -224,25 +237,30 @@ pub async fn latency(
     let ledger = Ledger::new('l', total as usize, 1);
     let mut lanes = Vec::new();
     let mut receivers = Vec::new();
-    for pair in accounts.chunks(2) {
+    for (i, pair) in accounts.chunks(2).enumerate() {
         let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        receivers.push(Conn::open(&ctx.url, &pair[1].token, Some(ledger.listener())).await?);
+        let (sender_url, receiver_url) = ctx.nodes.for_pair(i, placement);
+        receivers.push(Conn::open(receiver_url, &pair[1].token, Some(ledger.listener())).await?);
         lanes.push((
-            Arc::new(Conn::open(&ctx.url, &pair[0].token, None).await?),
+            Arc::new(Conn::open(sender_url, &pair[0].token, None).await?),
             conversation,
         ));
     }
-    let cpu = CpuMeter::start(ctx.pid);
+    let cpu = CpuMeter::start(&ctx.pids, ctx.redis_pid);
+    let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let lane = |n: usize| lanes[n % lanes.len()].clone();
     open_loop(ctx, &ledger, total as usize, rate, lane, "latency").await;
     let mut s = ledger.settle(Instant::now(), ctx.quiet, ctx.max_wait).await;
     s.tally.anomalies = ack_anomalies(lanes.iter().map(|(conn, _)| conn.as_ref()));
     println!(
-        "offered {rate} msgs/s for {duration_secs}s over {pairs} pairs; received {} of {total}",
+        "offered {rate} msgs/s for {duration_secs}s over {pairs} pairs on {} node(s), {}; received {} of {total}",
+        ctx.nodes.len(),
+        placement.describe(),
         s.received
     );
     report_deliveries(ctx, &s, problems);
     cpu.report(s.received, "deliveries", false, CPU_CHECK_SENDS, problems);
+    redis.report(s.tally.acked, problems).await;
     let p = percentiles(&mut s.latencies_us);
     let coverage = format!(
         "n={} of {total} sent; {} failed, {} missing, {} duplicates",
@@ -279,11 +297,13 @@ pub async fn fanout(
     // Every member's socket (the sender's included) is due every message.
     let ledger = Ledger::new('f', messages, members);
     let mut conns = Vec::new();
-    for account in &accounts {
-        conns.push(Conn::open(&ctx.url, &account.token, Some(ledger.listener())).await?);
+    for (i, account) in accounts.iter().enumerate() {
+        let url = ctx.nodes.for_client(i);
+        conns.push(Conn::open(url, &account.token, Some(ledger.listener())).await?);
     }
     let sender = Arc::new(conns.remove(0));
-    let cpu = CpuMeter::start(ctx.pid);
+    let cpu = CpuMeter::start(&ctx.pids, ctx.redis_pid);
+    let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let started = Instant::now();
     let lane = |_| (sender.clone(), conversation.clone());
     open_loop(ctx, &ledger, messages, rate, lane, "fan-out").await;
@@ -318,6 +338,7 @@ pub async fn fanout(
         CPU_CHECK_DELIVERIES,
         problems,
     );
+    redis.report(s.tally.acked, problems).await;
     let p = percentiles(&mut s.latencies_us);
     let failed = s.tally.failed() + s.pending_acks;
     let coverage = format!(
