@@ -12,19 +12,28 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use super::connect::SigningKeyId;
 use super::{conversation_room, user_room};
 use crate::bus::{Envelope, Event, ResyncReason, RevocationReason};
-use crate::domain::FriendshipStatus;
+use crate::domain::{FriendshipStatus, User, UserId};
 use crate::edge::wire::MessageView;
+use crate::service::accounts::AccountService;
 
 /// Delivers until the bus closes.
 pub async fn run(
     io: SocketIo,
     mut events: broadcast::Receiver<Arc<Envelope>>,
     typing_timeout: Duration,
+    accounts: Arc<AccountService>,
 ) {
     let typing_ms = typing_timeout.as_millis() as u64;
     loop {
         match events.recv().await {
-            Ok(envelope) => deliver(&io, &envelope, typing_ms).await,
+            Ok(envelope) => {
+                deliver(&io, &envelope, typing_ms).await;
+                if let (Event::Resync { .. }, true) =
+                    (&envelope.event, envelope.recipients.is_empty())
+                {
+                    tokio::spawn(end_revoked_sessions(io.clone(), accounts.clone()));
+                }
+            }
             Err(RecvError::Lagged(missed)) => {
                 // Everything missed is stored: every socket here is told to catch up.
                 tracing::warn!(
@@ -38,6 +47,7 @@ pub async fn run(
                     },
                 };
                 deliver(&io, &resync, typing_ms).await;
+                tokio::spawn(end_revoked_sessions(io.clone(), accounts.clone()));
             }
             Err(RecvError::Closed) => return,
         }
@@ -142,6 +152,55 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
             tracing::warn!(error = %e, "could not close the sockets of a revoked session");
         }
     }
+}
+
+/// Sockets per check when re-validating every session of this node.
+const SESSIONS_PER_CHECK: usize = 500;
+
+/// Closes, telling it why, every local socket whose session was revoked while this node may
+/// have missed the revocation (the events that close sockets went through Redis while its
+/// subscriptions were down, or were among those its delivery skipped).
+async fn end_revoked_sessions(io: SocketIo, accounts: Arc<AccountService>) {
+    let Some(io) = io.of("/") else {
+        return;
+    };
+    let sockets: Vec<_> = io
+        .sockets()
+        .into_iter()
+        .filter_map(|socket| {
+            let user = socket.extensions.get::<User>()?;
+            let kid = socket.extensions.get::<SigningKeyId>()?;
+            Some((socket, user.id, user.token_version, kid.0))
+        })
+        .collect();
+    let mut ended = 0usize;
+    for chunk in sockets.chunks(SESSIONS_PER_CHECK) {
+        let sessions: Vec<(UserId, i64, &str)> = chunk
+            .iter()
+            .map(|(_, user, version, kid)| (*user, *version, kid.as_str()))
+            .collect();
+        let verdicts = match accounts.ended_sessions(&sessions).await {
+            Ok(verdicts) => verdicts,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not re-check this node's sessions after missing events; revoked ones stay open until they reconnect");
+                return;
+            }
+        };
+        for ((socket, ..), verdict) in chunk.iter().zip(verdicts) {
+            if let Some(reason) = verdict {
+                socket
+                    .emit("session_revoked", &json!({ "reason": reason.as_str() }))
+                    .ok();
+                socket.clone().disconnect().ok();
+                ended += 1;
+            }
+        }
+    }
+    tracing::info!(
+        checked = sockets.len(),
+        ended,
+        "re-checked this node's sessions after it may have missed revocations"
+    );
 }
 
 /// Closes every local socket whose token was signed by `kid`, telling it why first.

@@ -151,6 +151,7 @@ pub fn build(services: Services, config: &RealtimeConfig) -> Realtime {
         io.clone(),
         services.bus.subscribe(),
         Duration::from_millis(config.typing_timeout_ms),
+        services.accounts.clone(),
     ));
     Realtime {
         layer,

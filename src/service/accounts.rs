@@ -196,6 +196,42 @@ impl AccountService {
         Ok((user, verified.kid))
     }
 
+    /// For each live session (a socket: its user, the token version it authenticated with and
+    /// the key that signed its token), why it must end now, or `None` if it may go on. For a node
+    /// that may have missed revocations (its Redis subscriptions were down, or its delivery fell
+    /// behind): one read of the keys and one of the users, whatever the number of sessions.
+    pub async fn ended_sessions(
+        &self,
+        sessions: &[(UserId, i64, &str)],
+    ) -> Result<Vec<Option<RevocationReason>>, ServiceError> {
+        self.tokens.reload().await?;
+        let mut ids: Vec<UserId> = sessions.iter().map(|s| s.0).collect();
+        ids.sort_unstable_by_key(|u| u.0);
+        ids.dedup();
+        let users: std::collections::HashMap<UserId, User> = self
+            .users
+            .find_many(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut verdicts = Vec::with_capacity(sessions.len());
+        for &(user, token_version, kid) in sessions {
+            verdicts.push(match users.get(&user) {
+                None => Some(RevocationReason::AccountDeleted),
+                Some(u) if u.disabled_at.is_some() => Some(RevocationReason::AccountDisabled),
+                // A new token version: logged out, or the password changed; which one is not
+                // recorded, and either way the client must log in again.
+                Some(u) if u.token_version != token_version => Some(RevocationReason::LoggedOut),
+                Some(_) if !self.tokens.accepts_key(kid).await => {
+                    Some(RevocationReason::SigningKeyRetired)
+                }
+                Some(_) => None,
+            });
+        }
+        Ok(verdicts)
+    }
+
     /// Another user's account as anyone may see it; disabled accounts are not found.
     pub async fn get_user(&self, id: UserId) -> Result<User, ServiceError> {
         match self.users.find_by_id(id).await? {

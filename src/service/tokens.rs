@@ -182,6 +182,12 @@ impl Tokens {
             .map(|k| k.secret.clone())
     }
 
+    /// Whether tokens signed by `kid` still verify (the key exists and is not retired), as of
+    /// the keys last read.
+    pub async fn accepts_key(&self, kid: &str) -> bool {
+        self.verifying_secret(kid).await.is_some()
+    }
+
     /// Re-reads the keys now: after a rotation or retirement on this node, it takes effect at once.
     pub async fn reload(&self) -> Result<(), ServiceError> {
         self.refresh_if_older_than(Duration::ZERO).await

@@ -1,7 +1,8 @@
 //! Two nodes whose Redis dies mid-conversation and comes back empty: sends go on being stored
 //! and acknowledged, each node keeps delivering to its own sockets (once), health says
 //! `degraded`, and once Redis is back the nodes rebuild their subscriptions and presence by
-//! themselves, with no restart. The time to recover is measured and printed.
+//! themselves, with no restart, re-checking their sessions for revocations they missed. The time
+//! to recover is measured and printed.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::cluster::settled_socket;
 use crate::helpers::{TestApp, history, spawn_cluster};
 use crate::own_redis::OwnRedis;
 use crate::realtime::{acked, send_payload};
+use crate::socket_client::Closed;
 
 /// The bound on recovery; the assertion allows a loaded machine twice as much, and the
 /// measured time is printed for the benchmarks.
@@ -37,6 +39,8 @@ async fn a_redis_outage_loses_no_acknowledged_message_and_heals_by_itself() {
     let mut ben_on_b = settled_socket(&b, &ben, (&a, &ann, &conv)).await;
     let mut ben_on_a = a.socket(&ben).await;
     let ann_on_a = a.socket(&ann).await;
+    let cat = a.signed_up("cat").await;
+    let mut cat_on_b = b.socket(&cat).await;
     assert_eq!(readyz(&a).await["status"], "ready");
 
     redis.kill().await;
@@ -68,6 +72,15 @@ async fn a_redis_outage_loses_no_acknowledged_message_and_heals_by_itself() {
     ben_on_a
         .none("receive_message", Duration::from_millis(300))
         .await;
+    // An administrator disables cat through node A meanwhile: the revocation cannot reach node B.
+    a.services
+        .admin
+        .disable(&cat.id.to_string())
+        .await
+        .expect("disable");
+    // Longer than the connections' reconnection schedule (about 3 s): node A's publishes fail for
+    // good instead of waiting for Redis, and the subscribers give up reconnecting by themselves.
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let ready = readyz(&a).await;
     assert_eq!(ready["status"], "degraded", "{ready}");
     assert_eq!(ready["fanout"]["reachable"], false, "{ready}");
@@ -117,6 +130,15 @@ async fn a_redis_outage_loses_no_acknowledged_message_and_heals_by_itself() {
         "bus_reconnected",
         "node B's socket is told to catch up"
     );
+    // Node B re-checks its sessions once it may have missed events: cat's socket is closed.
+    assert_eq!(
+        cat_on_b.next("session_revoked").await["reason"],
+        "account_disabled"
+    );
+    assert!(matches!(
+        cat_on_b.closed_by_server(Duration::from_secs(5)).await,
+        Closed::ByServer(_)
+    ));
     // Presence was rebuilt too: from node B, ann (whose only socket is on A) is online.
     let ann_seen_from_b = b.socket(&ben).await;
     let presence_after = loop {
