@@ -344,7 +344,7 @@ async fn subscription_loop(
                 drop(bus);
                 tokio::select! {
                     () = notified => {}
-                    _ = checks.tick() => lost = !alive(&mut conn).await,
+                    _ = checks.tick() => lost = redis_store::ping(&mut conn).await.is_err(),
                 }
                 continue;
             }
@@ -393,14 +393,4 @@ async fn subscription_loop(
             tokio::time::sleep(RESUBSCRIBE_BACKOFF).await;
         }
     }
-}
-
-/// Whether the subscriber connection answers a `PING` (allowed while subscribed, in RESP3).
-async fn alive(conn: &mut ConnectionManager) -> bool {
-    let ping = redis::cmd("PING");
-    let ping = ping.query_async::<redis::Value>(conn);
-    matches!(
-        tokio::time::timeout(redis_store::presence::ANSWER_WAIT, ping).await,
-        Ok(Ok(_))
-    )
 }

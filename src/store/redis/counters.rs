@@ -7,8 +7,9 @@
 //! While Redis is unreachable the counters fall back to this node's memory: sends and logins go
 //! on, throttled per node rather than not at all, and a warning says so once per outage. A send
 //! must not wait for Redis' reconnection schedule (seconds per attempt): a call waits at most
-//! [`ANSWER_WAIT`], and once one failed, calls go straight to memory while a background `PING`,
-//! at most one per [`PROBE_EVERY`], finds out when Redis is back.
+//! [`super::presence::ANSWER_WAIT`] ([`super::bounded`]), and once one failed, calls go straight
+//! to memory while a background `PING`, at most one per [`PROBE_EVERY`], finds out when Redis is
+//! back.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +20,6 @@ use redis::aio::ConnectionManager;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::presence::ANSWER_WAIT;
 use crate::store::counters::{MemoryCounters, WindowCounters};
 
 /// How often Redis is probed while the counters count in memory.
@@ -59,10 +59,7 @@ impl RedisCounters {
             *probed = Some(Instant::now());
             let (mut conn, reachable) = (self.conn.clone(), self.reachable.clone());
             tokio::spawn(async move {
-                let ping = redis::cmd("PING");
-                let answer = tokio::time::timeout(ANSWER_WAIT, ping.query_async::<()>(&mut conn));
-                if let Ok(Ok(())) = answer.await
-                    && !reachable.swap(true, Ordering::Relaxed)
+                if super::ping(&mut conn).await.is_ok() && !reachable.swap(true, Ordering::Relaxed)
                 {
                     tracing::info!("throttling counters are shared through Redis again");
                 }
@@ -71,19 +68,15 @@ impl RedisCounters {
         false
     }
 
-    /// Runs `call` on Redis within [`ANSWER_WAIT`]; `None` (and memory from now on) otherwise.
+    /// Runs `call` on Redis within the answer wait; `None` (and memory from now on) otherwise.
     async fn ask<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
         if !self.use_redis().await {
             return None;
         }
-        match tokio::time::timeout(ANSWER_WAIT, call).await {
-            Ok(Ok(answer)) => Some(answer),
-            Ok(Err(err)) => {
-                self.failed(&err.to_string());
-                None
-            }
-            Err(_) => {
-                self.failed(&format!("no answer within {} ms", ANSWER_WAIT.as_millis()));
+        match super::bounded(call).await {
+            Ok(answer) => Some(answer),
+            Err(why) => {
+                self.failed(&why);
                 None
             }
         }

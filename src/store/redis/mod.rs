@@ -76,6 +76,27 @@ pub async fn connect_with(
         })
 }
 
+/// Runs `call`, waiting for Redis at most [`presence::ANSWER_WAIT`]: while Redis is away a call
+/// would otherwise wait for the connection's whole reconnection schedule, seconds on end. The
+/// error says what happened, for logs and reports.
+pub async fn bounded<T>(call: impl Future<Output = redis::RedisResult<T>>) -> Result<T, String> {
+    match tokio::time::timeout(presence::ANSWER_WAIT, call).await {
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "no answer from Redis within {} ms",
+            presence::ANSWER_WAIT.as_millis()
+        )),
+    }
+}
+
+/// A bounded `PING` (allowed on a subscribed RESP3 connection too) and its round trip.
+pub async fn ping(conn: &mut ConnectionManager) -> Result<Duration, String> {
+    let started = Instant::now();
+    let ping = redis::cmd("PING");
+    bounded(ping.query_async::<redis::Value>(conn)).await?;
+    Ok(started.elapsed())
+}
+
 /// Redis as the health checks see it: a `PING` on the shared connection.
 pub struct RedisHealth(pub ConnectionManager);
 
@@ -90,22 +111,6 @@ impl crate::store::BackendHealth for RedisHealth {
     }
 
     async fn ping(&self) -> Result<Duration, String> {
-        let mut conn = self.0.clone();
-        let started = Instant::now();
-        // Bounded like every caller that answers someone: during an outage the connection would
-        // otherwise hold the check for its whole reconnection schedule.
-        match tokio::time::timeout(
-            presence::ANSWER_WAIT,
-            redis::cmd("PING").query_async::<()>(&mut conn),
-        )
-        .await
-        {
-            Ok(Ok(())) => Ok(started.elapsed()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!(
-                "no answer within {} ms",
-                presence::ANSWER_WAIT.as_millis()
-            )),
-        }
+        ping(&mut self.0.clone()).await
     }
 }

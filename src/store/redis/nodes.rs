@@ -13,7 +13,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 
-use super::presence::ANSWER_WAIT;
 use crate::store::nodes::{DirectoryError, NodeCard, NodeDirectory, NodeList};
 
 const ANNOUNCE: &str = include_str!("nodes/announce.lua");
@@ -47,18 +46,11 @@ fn failed(e: impl std::fmt::Display) -> DirectoryError {
     DirectoryError(e.to_string())
 }
 
-/// Runs `call`, waiting for Redis at most [`ANSWER_WAIT`]: during an outage the connection's
-/// reconnection schedule would otherwise hold an administrator's command for seconds.
+/// [`super::bounded`]: an administrator's command never waits out Redis' reconnection schedule.
 async fn bounded<T>(
     call: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, DirectoryError> {
-    match tokio::time::timeout(ANSWER_WAIT, call).await {
-        Ok(answer) => answer.map_err(failed),
-        Err(_) => Err(DirectoryError(format!(
-            "no answer from Redis within {} ms",
-            ANSWER_WAIT.as_millis()
-        ))),
-    }
+    super::bounded(call).await.map_err(DirectoryError)
 }
 
 #[async_trait]
