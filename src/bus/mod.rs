@@ -9,7 +9,7 @@ pub mod redis;
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::domain::{ConversationId, FriendshipStatus, Message, MessageId, UserId};
 
@@ -169,10 +169,41 @@ pub trait EventBus: Send + Sync {
     /// A stream of everything published from now on, on this node and (scaled out) for this
     /// node's users on every other.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>>;
-    /// This node holds one more socket of `user`: their events must reach this node.
-    fn watch(&self, _user: UserId) {}
+    /// This node holds one more socket of `user`: their events must reach this node. The answer
+    /// resolves once they do, wherever they are published.
+    fn watch(&self, _user: UserId) -> Watching {
+        Watching::live()
+    }
     /// This node holds one socket fewer of `user`.
     fn unwatch(&self, _user: UserId) {}
+}
+
+/// Resolves once events for a watched user, published on any node, reach this node.
+///
+/// A socket's handshake waits for it before checking that the session is still valid: a
+/// revocation committed after that check is then published after this node listens for it, so
+/// no revocation falls between the check and the subscription.
+#[must_use = "a handshake must wait until the user's events reach this node"]
+pub struct Watching(Option<oneshot::Receiver<()>>);
+
+impl Watching {
+    /// Events for the user already reach this node.
+    pub fn live() -> Self {
+        Self(None)
+    }
+
+    /// Live once `confirmed` fires (or is dropped: the watch ended, there is nothing to wait for).
+    pub fn once(confirmed: oneshot::Receiver<()>) -> Self {
+        Self(Some(confirmed))
+    }
+
+    /// Waits at most `bound`; whether the user's events reach this node now.
+    pub async fn live_within(self, bound: std::time::Duration) -> bool {
+        match self.0 {
+            None => true,
+            Some(confirmed) => matches!(tokio::time::timeout(bound, confirmed).await, Ok(Ok(()))),
+        }
+    }
 }
 
 /// The embedded profile's bus: one process, one broadcast channel.

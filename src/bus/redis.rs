@@ -27,10 +27,10 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use redis::{PushInfo, PushKind, Value};
-use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::codec::{self, NodeTag};
-use super::{Envelope, Event, EventBus, ResyncReason};
+use super::{Envelope, Event, EventBus, ResyncReason, Watching};
 use crate::domain::UserId;
 use crate::store::redis::{self as redis_store, RedisSetupError};
 
@@ -66,6 +66,22 @@ struct Watched {
     sockets: HashMap<UserId, u32>,
     /// Users who got their first socket here or lost their last one.
     changed: HashSet<UserId>,
+    /// Users whose channel Redis confirmed subscribing to: kept by the subscription task.
+    live: HashSet<UserId>,
+    /// Handshakes waiting for a user's channel to be live.
+    waiting: HashMap<UserId, Vec<oneshot::Sender<()>>>,
+}
+
+impl Watched {
+    /// Redis confirmed these users' channels: their events reach this node from now on.
+    fn went_live(&mut self, users: &[UserId]) {
+        for user in users {
+            self.live.insert(*user);
+            for waiter in self.waiting.remove(user).unwrap_or_default() {
+                let _ = waiter.send(());
+            }
+        }
+    }
 }
 
 /// Events between nodes over Redis; see the module doc.
@@ -82,6 +98,9 @@ pub struct RedisBus {
     writing: AtomicBool,
     /// Set when the subscriber connection dropped: Redis may have forgotten every subscription.
     subscriber_lost: AtomicBool,
+    /// Set while subscription changes fail: a handshake then does not wait for its user's
+    /// channel, which comes back with a `resync` of every socket of this node.
+    subscriptions_failing: AtomicBool,
     stats: Arc<BusStats>,
 }
 
@@ -105,6 +124,7 @@ impl RedisBus {
             watch_changed: Arc::new(Notify::new()),
             writing: AtomicBool::new(true),
             subscriber_lost: AtomicBool::new(false),
+            subscriptions_failing: AtomicBool::new(false),
             stats,
         });
 
@@ -224,7 +244,7 @@ impl EventBus for RedisBus {
         self.local.subscribe()
     }
 
-    fn watch(&self, user: UserId) {
+    fn watch(&self, user: UserId) -> Watching {
         let mut watched = self.watched.lock().unwrap_or_else(|p| p.into_inner());
         let count = watched.sockets.entry(user).or_insert(0);
         *count += 1;
@@ -232,6 +252,12 @@ impl EventBus for RedisBus {
             watched.changed.insert(user);
             self.watch_changed.notify_one();
         }
+        if watched.live.contains(&user) || self.subscriptions_failing.load(Ordering::Relaxed) {
+            return Watching::live();
+        }
+        let (confirmed, live) = oneshot::channel();
+        watched.waiting.entry(user).or_default().push(confirmed);
+        Watching::once(live)
     }
 
     fn unwatch(&self, user: UserId) {
@@ -240,6 +266,8 @@ impl EventBus for RedisBus {
             *count -= 1;
             if *count == 0 {
                 watched.sockets.remove(&user);
+                // Nobody is left to wait for: dropping the senders ends their waits.
+                watched.waiting.remove(&user);
                 watched.changed.insert(user);
                 self.watch_changed.notify_one();
             }
@@ -307,9 +335,11 @@ async fn subscription_loop(
     changed: Arc<Notify>,
     mut conn: ConnectionManager,
 ) {
-    let mut subscribed: HashSet<UserId> = HashSet::new();
     // Users to look at again: changed since the last pass, or whose change failed.
     let mut pending: HashSet<UserId> = HashSet::new();
+    // Channels being (or failed to be) unsubscribed: no longer live for a new socket, which
+    // waits for the subscription that follows, but still to be dropped at Redis.
+    let mut leaving: HashSet<UserId> = HashSet::new();
     // Subscribed by `connect`.
     let mut nodes_channel = true;
     // Set when subscriptions were lost: once all are back, this node's sockets are told to catch
@@ -327,17 +357,31 @@ async fn subscription_loop(
                 let mut watched = bus.watched.lock().unwrap_or_else(|p| p.into_inner());
                 if std::mem::take(&mut lost) {
                     // Redis may have forgotten every subscription: all of them, once more.
-                    (subscribed, nodes_channel, missed) = (HashSet::new(), false, true);
+                    (nodes_channel, missed) = (false, true);
+                    watched.live.clear();
+                    leaving.clear();
                     pending.extend(watched.sockets.keys());
                     watched.changed.clear();
                 }
                 pending.extend(watched.changed.drain());
-                pending
+                let (add, remove): (Vec<UserId>, Vec<UserId>) = pending
                     .drain()
-                    .filter(|u| watched.sockets.contains_key(u) != subscribed.contains(u))
-                    .partition(|u| watched.sockets.contains_key(u))
+                    .filter(|u| {
+                        if watched.sockets.contains_key(u) {
+                            !watched.live.contains(u)
+                        } else {
+                            watched.live.contains(u) || leaving.contains(u)
+                        }
+                    })
+                    .partition(|u| watched.sockets.contains_key(u));
+                for user in &remove {
+                    watched.live.remove(user);
+                    leaving.insert(*user);
+                }
+                (add, remove)
             };
             if add.is_empty() && remove.is_empty() && nodes_channel {
+                bus.subscriptions_failing.store(false, Ordering::Relaxed);
                 if std::mem::take(&mut missed) {
                     bus.tell_local_sockets_to_resync();
                 }
@@ -367,7 +411,13 @@ async fn subscription_loop(
         for chunk in add.chunks(MAX_CHANNELS_PER_COMMAND) {
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
             if !failed && conn.subscribe(channels).await.is_ok() {
-                subscribed.extend(chunk);
+                for user in chunk {
+                    leaving.remove(user);
+                }
+                bus.watched
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .went_live(chunk);
             } else {
                 failed = true;
                 pending.extend(chunk);
@@ -377,15 +427,19 @@ async fn subscription_loop(
             let channels: Vec<String> = chunk.iter().map(|u| bus.user_channel(*u)).collect();
             if !failed && conn.unsubscribe(channels).await.is_ok() {
                 for user in chunk {
-                    subscribed.remove(user);
+                    leaving.remove(user);
                 }
             } else {
                 failed = true;
                 pending.extend(chunk);
             }
         }
-        drop(bus);
         if failed {
+            // Sockets of users whose channel is not live may miss events until it is: once every
+            // change went through, this node's sockets are told to catch up.
+            missed = true;
+            bus.subscriptions_failing.store(true, Ordering::Relaxed);
+            drop(bus);
             tracing::debug!(
                 waiting = pending.len(),
                 "subscription changes failed; retrying once Redis answers"

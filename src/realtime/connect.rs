@@ -3,15 +3,23 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use serde::Deserialize;
 use socketioxide::extract::{Extension, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 
+use super::revocations::{Mark, SinceMark};
 use super::{RealtimeState, events, user_room};
+use crate::bus::RevocationReason;
 use crate::domain::{User, UserId};
 use crate::server::ConnectionAuth;
 use crate::service::{ServiceError, TokenRejection};
+
+/// How long a handshake waits for its user's events to reach this node (scaled out: Redis
+/// confirming the subscription to the user's channel) before it goes on without: if Redis is
+/// that slow or away, this node re-checks every session it holds once its subscriptions are back.
+const WATCH_BOUND: Duration = Duration::from_secs(1);
 
 /// Whether a socket's departure (presence, typing) has been handled: by its disconnect handler,
 /// or by the shutdown, which closes transports in a way that runs no disconnect handler.
@@ -21,6 +29,10 @@ pub struct Departure(Arc<AtomicBool>);
 /// The key that signed the token a socket authenticated with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigningKeyId(pub String);
+
+/// Where the log of recent revocations stood when the socket's session was checked.
+#[derive(Debug, Clone, Copy)]
+struct HandshakeMark(Mark);
 
 /// The handshake `auth` payload: `io(url, { auth: { token } })`.
 #[derive(Debug, Deserialize)]
@@ -53,45 +65,61 @@ pub async fn authenticate(
             TokenRejection::Missing.socket_message().into(),
         ));
     };
-    match state
+    let accounts = &state.services.accounts;
+    let refuse = |e: ServiceError| match e {
+        ServiceError::Unauthenticated(rejection) => {
+            ConnectRefusal(rejection.socket_message().into())
+        }
+        other => {
+            tracing::error!(error = %other, "socket authentication failed");
+            ConnectRefusal("the server could not check your token: try again shortly".into())
+        }
+    };
+    let verified = accounts.verify_token(token.trim()).await.map_err(refuse)?;
+    // Order matters: first make sure this node hears of any revocation of the user from now on
+    // (the mark, the user's events reaching this node), then ask the stores whether one already
+    // happened. A revocation is stored before it is published, so each one is either seen by
+    // the check or heard of afterwards (see `revocations`).
+    let mark = state.revocations.mark();
+    let user_id = verified.user_id;
+    if !state
         .services
-        .accounts
-        .authenticate_session(token.trim())
+        .bus
+        .watch(user_id)
+        .live_within(WATCH_BOUND)
         .await
     {
-        Ok((user, kid)) => {
-            // The connection this socket arrived on stops counting as unauthenticated.
-            if let Some(connection) = socket.req_parts().extensions.get::<ConnectionAuth>() {
-                connection.authenticated();
-            }
-            // Everything a connected socket needs is set up here, before socketioxide sends the
-            // connect ack: it runs the connect handler as a separate task after the ack, and a
-            // client that sends at once (resending its pending messages after a restart) would
-            // otherwise meet a socket without handlers and lose those events.
-            socket.join(user_room(user.id));
-            events::register(&socket);
-            socket.on_disconnect(on_disconnect);
-            // Counted before the ack too, so a disconnect can never be counted before its connect.
-            if let Err(e) = state.services.presence.socket_opened(user.id).await {
-                tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
-            }
-            socket.extensions.insert(user);
-            socket.extensions.insert(SigningKeyId(kid));
-            // Balanced by `depart`: shutdown waits for that work.
-            socket.extensions.insert(Departure::default());
-            state.drain.socket_opened();
-            Ok(())
-        }
-        Err(ServiceError::Unauthenticated(rejection)) => {
-            Err(ConnectRefusal(rejection.socket_message().into()))
-        }
-        Err(other) => {
-            tracing::error!(error = %other, "socket authentication failed");
-            Err(ConnectRefusal(
-                "the server could not check your token: try again shortly".into(),
-            ))
-        }
+        tracing::debug!(%user_id, "the user's events do not reach this node yet; it re-checks its sessions once they do");
     }
+    let user = match accounts.session_user(&verified).await {
+        Ok(user) => user,
+        Err(e) => {
+            state.services.bus.unwatch(user_id);
+            return Err(refuse(e));
+        }
+    };
+    // The connection this socket arrived on stops counting as unauthenticated.
+    if let Some(connection) = socket.req_parts().extensions.get::<ConnectionAuth>() {
+        connection.authenticated();
+    }
+    // Everything a connected socket needs is set up here, before socketioxide sends the connect
+    // ack: it runs the connect handler as a separate task after the ack, and a client that sends
+    // at once (resending its pending messages after a restart) would otherwise meet a socket
+    // without handlers and lose those events.
+    socket.join(user_room(user.id));
+    events::register(&socket);
+    socket.on_disconnect(on_disconnect);
+    // Counted before the ack too, so a disconnect can never be counted before its connect.
+    if let Err(e) = state.services.presence.socket_opened(user.id).await {
+        tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
+    }
+    socket.extensions.insert(user);
+    socket.extensions.insert(SigningKeyId(verified.kid));
+    socket.extensions.insert(HandshakeMark(mark));
+    // Balanced by `depart`: shutdown waits for that work.
+    socket.extensions.insert(Departure::default());
+    state.drain.socket_opened();
+    Ok(())
 }
 
 impl TokenRejection {
@@ -106,9 +134,47 @@ impl TokenRejection {
     }
 }
 
-/// A socket passed authentication (and was fully set up by [`authenticate`]).
-pub async fn on_connect(socket: SocketRef, Extension(user): Extension<User>) {
+/// A socket passed authentication (and was fully set up by [`authenticate`]), and delivery can
+/// reach it now: a revocation delivered while it could not ends it here.
+pub async fn on_connect(
+    socket: SocketRef,
+    Extension(user): Extension<User>,
+    State(state): State<RealtimeState>,
+) {
     tracing::debug!(user_id = %user.id, sid = %socket.id, "socket connected");
+    let (Some(HandshakeMark(mark)), Some(SigningKeyId(kid))) = (
+        socket.extensions.get::<HandshakeMark>(),
+        socket.extensions.get::<SigningKeyId>(),
+    ) else {
+        return;
+    };
+    let ended = match state.revocations.since(mark, user.id, &kid) {
+        SinceMark::Untouched => None,
+        SinceMark::Ended(reason) => Some(reason),
+        SinceMark::Unknown => session_ended(&state, &user, &kid).await,
+    };
+    if let Some(reason) = ended {
+        tracing::info!(user_id = %user.id, reason = reason.as_str(), "closing a socket whose session ended during its handshake");
+        socket
+            .emit(
+                "session_revoked",
+                &serde_json::json!({ "reason": reason.as_str() }),
+            )
+            .ok();
+        socket.disconnect().ok();
+    }
+}
+
+/// Asks the stores whether this session ended (this node may have missed the revocation).
+async fn session_ended(state: &RealtimeState, user: &User, kid: &str) -> Option<RevocationReason> {
+    let session = [(user.id, user.token_version, kid)];
+    match state.services.accounts.ended_sessions(&session).await {
+        Ok(verdicts) => verdicts.into_iter().next().flatten(),
+        Err(e) => {
+            tracing::warn!(user_id = %user.id, error = %e, "could not re-check a new socket's session; it stays open");
+            None
+        }
+    }
 }
 
 async fn on_disconnect(
@@ -137,6 +203,8 @@ pub(super) async fn depart(state: &RealtimeState, socket: &SocketRef) {
 
 /// Presence and typing bookkeeping for a socket of `user` that went away.
 async fn went_away(state: &RealtimeState, user: UserId) {
+    // Scaled out, this node stops listening for the user's events with their last socket here.
+    state.services.bus.unwatch(user);
     match state.services.presence.socket_closed(user).await {
         Ok(true) => {
             for conversation in state.typing.conversations_of(user) {

@@ -10,6 +10,7 @@ use socketioxide::{BroadcastError, SocketError, SocketIo};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::connect::SigningKeyId;
+use super::revocations::RecentRevocations;
 use super::{conversation_room, user_room};
 use crate::bus::{Envelope, Event, ResyncReason, RevocationReason};
 use crate::domain::{FriendshipStatus, User, UserId};
@@ -22,11 +23,22 @@ pub async fn run(
     mut events: broadcast::Receiver<Arc<Envelope>>,
     typing_timeout: Duration,
     accounts: Arc<AccountService>,
+    revocations: Arc<RecentRevocations>,
 ) {
     let typing_ms = typing_timeout.as_millis() as u64;
     loop {
         match events.recv().await {
             Ok(envelope) => {
+                // Written down before any socket is looked for: a socket still in its handshake
+                // finds it there once delivery can reach it.
+                match (&envelope.event, envelope.recipients.is_empty()) {
+                    (Event::SessionsRevoked { reason }, _) => {
+                        revocations.users_revoked(&envelope.recipients, *reason)
+                    }
+                    (Event::KeyRetired { kid }, _) => revocations.key_retired(kid),
+                    (Event::Resync { .. }, true) => revocations.may_have_missed_some(),
+                    _ => {}
+                }
                 deliver(&io, &envelope, typing_ms).await;
                 if let (Event::Resync { .. }, true) =
                     (&envelope.event, envelope.recipients.is_empty())
@@ -40,6 +52,7 @@ pub async fn run(
                     missed,
                     "real-time delivery fell behind; some live events were skipped, and every socket on this node is told to catch up"
                 );
+                revocations.may_have_missed_some();
                 let resync = Envelope {
                     recipients: Vec::new(),
                     event: Event::Resync {

@@ -11,6 +11,7 @@ mod delivery;
 pub mod drain;
 mod events;
 pub mod origin;
+mod revocations;
 mod typing;
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct RealtimeState {
     pub typing: Arc<TypingTimers>,
     pub typing_timeout: Duration,
     pub drain: Arc<drain::Drain>,
+    /// What delivery revoked lately, for sockets still in their handshake.
+    pub revocations: Arc<revocations::RecentRevocations>,
 }
 
 /// The mounted endpoint: the tower layer, a handle for shutdown, and the delivery task.
@@ -141,6 +144,7 @@ pub fn build(services: Services, config: &RealtimeConfig) -> Realtime {
         typing: Arc::new(TypingTimers::default()),
         typing_timeout: Duration::from_millis(config.typing_timeout_ms),
         drain: Arc::new(drain::Drain::default()),
+        revocations: Arc::new(revocations::RecentRevocations::default()),
     };
     let drain = state.drain.clone();
     let (layer, io) = engine_settings(config)
@@ -152,6 +156,7 @@ pub fn build(services: Services, config: &RealtimeConfig) -> Realtime {
         services.bus.subscribe(),
         Duration::from_millis(config.typing_timeout_ms),
         services.accounts.clone(),
+        state.revocations.clone(),
     ));
     Realtime {
         layer,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::login_throttle::{Account, LoginThrottle};
 use super::passwords::{Passwords, Verdict};
-use super::tokens::{IssuedToken, Tokens};
+use super::tokens::{IssuedToken, Tokens, VerifiedToken};
 use super::{ServiceError, TokenRejection};
 use crate::bus::{Envelope, Event, EventBus, RevocationReason};
 use crate::domain::{
@@ -183,7 +183,21 @@ impl AccountService {
     /// Like [`authenticate`](Self::authenticate), also naming the key that signed the token, so
     /// a long-lived session (a socket) can be ended when that key is retired.
     pub async fn authenticate_session(&self, token: &str) -> Result<(User, String), ServiceError> {
-        let verified = self.tokens.verify(token).await?;
+        let verified = self.verify_token(token).await?;
+        let user = self.session_user(&verified).await?;
+        Ok((user, verified.kid))
+    }
+
+    /// The first half of [`Self::authenticate_session`]: whose token this is, from its signature
+    /// alone (a socket's handshake makes sure it will hear of a revocation before it asks the
+    /// stores whether there was one).
+    pub async fn verify_token(&self, token: &str) -> Result<VerifiedToken, ServiceError> {
+        self.tokens.verify(token).await
+    }
+
+    /// The second half of [`Self::authenticate_session`]: the token's user, unless their
+    /// account was disabled or deleted or their tokens revoked since it was issued.
+    pub async fn session_user(&self, verified: &VerifiedToken) -> Result<User, ServiceError> {
         let revoked = ServiceError::Unauthenticated(TokenRejection::Revoked);
         let user = self
             .users
@@ -193,7 +207,7 @@ impl AccountService {
         if user.disabled_at.is_some() || user.token_version != verified.token_version {
             return Err(ServiceError::Unauthenticated(TokenRejection::Revoked));
         }
-        Ok((user, verified.kid))
+        Ok(user)
     }
 
     /// For each live session (a socket: its user, the token version it authenticated with and

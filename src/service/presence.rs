@@ -61,8 +61,6 @@ impl PresenceService {
 
     /// A socket of `user` opened; the first one on any node makes them online.
     pub async fn socket_opened(&self, user: UserId) -> Result<(), ServiceError> {
-        // Scaled out, the user's events must now reach this node too.
-        self.bus.watch(user);
         if self.presence.connected(user).await {
             self.announce_online(user).await?;
         }
@@ -72,7 +70,6 @@ impl PresenceService {
     /// A socket of `user` closed; the last one on any node makes them offline and records
     /// `last_seen`.
     pub async fn socket_closed(&self, user: UserId) -> Result<bool, ServiceError> {
-        self.bus.unwatch(user);
         if !self.presence.disconnected(user).await {
             return Ok(false);
         }

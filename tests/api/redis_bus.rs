@@ -85,9 +85,9 @@ async fn a_node_holds_exactly_the_channels_of_its_users_and_gets_only_their_even
 
     // Two sockets for even users, one for odd ones; then one socket of each closes.
     for user in 1..=USERS {
-        b.watch(UserId(user));
+        let _ = b.watch(UserId(user));
         if user % 2 == 0 {
-            b.watch(UserId(user));
+            let _ = b.watch(UserId(user));
         }
     }
     wait_for_channels(&url, &prefix, |_| 1).await;
@@ -113,4 +113,36 @@ async fn a_node_holds_exactly_the_channels_of_its_users_and_gets_only_their_even
     let got_a = users_received(&mut on_a, Duration::from_millis(500)).await;
     assert_eq!(got_a.len() as i64, USERS, "no echo from Redis");
     assert_eq!(got_a.iter().collect::<HashSet<_>>().len() as i64, USERS);
+}
+
+#[tokio::test]
+async fn once_a_watch_is_live_the_users_events_from_another_node_reach_this_one() {
+    // A socket's handshake checks its session only once the watch is live: a revocation
+    // published by another node right after that check must reach this node. Each user here is
+    // published to the instant the watch resolves, when a watch that resolved before Redis
+    // confirmed the subscription would lose the race.
+    let (url, prefix) = test_redis();
+    let (a, b) = (node(&url, &prefix).await, node(&url, &prefix).await);
+    let mut on_b = b.subscribe();
+    for user in 1..=200 {
+        assert!(
+            b.watch(UserId(user))
+                .live_within(Duration::from_secs(5))
+                .await,
+            "user {user}'s channel confirmed"
+        );
+        a.publish(typing(user));
+        let got = tokio::time::timeout(Duration::from_secs(5), on_b.recv())
+            .await
+            .unwrap_or_else(|_| panic!("user {user}'s event never reached node B"))
+            .unwrap();
+        assert_eq!(got.recipients, vec![UserId(user)]);
+    }
+
+    // A second socket of a user whose channel is live does not wait.
+    assert!(
+        b.watch(UserId(1))
+            .live_within(Duration::from_millis(1))
+            .await
+    );
 }
