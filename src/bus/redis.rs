@@ -128,34 +128,53 @@ impl RedisBus {
             stats,
         });
 
-        let publisher = redis_store::connect(url).await?;
-        let receiver = Arc::downgrade(&bus);
-        let subscriber_config = redis_store::manager_config()
-            .set_push_sender(move |push: PushInfo| -> Result<(), ()> {
-                if let Some(bus) = receiver.upgrade() {
-                    bus.received(push);
-                }
-                Ok(())
-            })
-            .set_automatic_resubscription();
-        let mut subscriber = redis_store::connect_with(url, subscriber_config).await?;
-        // Fails here, with a clear error, rather than in the subscription task if Redis cannot
-        // be reached at start-up.
-        subscriber
-            .subscribe(bus.nodes_channel())
-            .await
-            .map_err(|source| RedisSetupError::Connect {
-                url: url.to_owned(),
-                source,
-            })?;
-
-        tokio::spawn(publish_loop(Arc::downgrade(&bus), outbox_rx, publisher));
-        tokio::spawn(subscription_loop(
+        // The bus's tasks and its two connections' drivers run on a thread of their own: at a
+        // moderate rate every message is a hand-off from publisher to connection driver and
+        // back, and on the shared runtime each hop could wake another worker thread (a context
+        // switch, tens of µs on a VM); on one thread they are task switches (BENCHMARKS.md,
+        // `cargo bench --bench bus_publish`).
+        let (started, setup) = oneshot::channel();
+        let (weak, changed, url) = (
             Arc::downgrade(&bus),
             bus.watch_changed.clone(),
-            subscriber,
-        ));
-        Ok(bus)
+            url.to_owned(),
+        );
+        std::thread::Builder::new()
+            .name("omegachat-bus".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = started.send(Err(RedisSetupError::Thread(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match connections(&url, &weak).await {
+                        Ok((publisher, subscriber)) => {
+                            let _ = started.send(Ok(()));
+                            let publishing =
+                                tokio::spawn(publish_loop(weak.clone(), outbox_rx, publisher));
+                            subscription_loop(weak, changed, subscriber).await;
+                            let _ = publishing.await;
+                        }
+                        Err(e) => {
+                            let _ = started.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .map_err(RedisSetupError::Thread)?;
+        match setup.await {
+            Ok(Ok(())) => Ok(bus),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(RedisSetupError::Thread(std::io::Error::other(
+                "the event bus thread stopped while starting",
+            ))),
+        }
     }
 
     /// Counters of what went through the bus.
@@ -202,6 +221,9 @@ impl RedisBus {
         let [Value::BulkString(channel), Value::BulkString(payload)] = push.data.as_slice() else {
             return;
         };
+        if codec::origin(payload) == Some(self.tag) {
+            return; // delivered locally when published
+        }
         let recipients = if channel.as_slice() == self.nodes_channel().as_bytes() {
             Vec::new()
         } else if let Some(user) = self.user_of_channel(channel) {
@@ -280,6 +302,41 @@ impl Drop for RedisBus {
         // The subscription task waits for changes; tell it there will be none.
         self.watch_changed.notify_one();
     }
+}
+
+/// The bus's publishing and subscribing connections; the subscriber already listens on the
+/// node-wide channel, so an unreachable Redis fails here, with a clear error, at start-up.
+async fn connections(
+    url: &str,
+    bus: &std::sync::Weak<RedisBus>,
+) -> Result<(ConnectionManager, ConnectionManager), RedisSetupError> {
+    let publisher = redis_store::connect(url).await?;
+    let receiver = bus.clone();
+    let subscriber_config = redis_store::manager_config()
+        .set_push_sender(move |push: PushInfo| -> Result<(), ()> {
+            if let Some(bus) = receiver.upgrade() {
+                bus.received(push);
+            }
+            Ok(())
+        })
+        .set_automatic_resubscription();
+    let mut subscriber = redis_store::connect_with(url, subscriber_config).await?;
+    let nodes_channel = match bus.upgrade() {
+        Some(bus) => bus.nodes_channel(),
+        None => {
+            return Err(RedisSetupError::Thread(std::io::Error::other(
+                "the event bus was dropped while starting",
+            )));
+        }
+    };
+    subscriber
+        .subscribe(nodes_channel)
+        .await
+        .map_err(|source| RedisSetupError::Connect {
+            url: url.to_owned(),
+            source,
+        })?;
+    Ok((publisher, subscriber))
 }
 
 /// Writes queued envelopes to Redis, a pipeline per batch, until the bus is dropped.

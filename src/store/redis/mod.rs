@@ -31,6 +31,8 @@ pub enum RedisSetupError {
         url: String,
         source: redis::RedisError,
     },
+    #[error("cannot start the thread that talks to Redis for the event bus: {0}")]
+    Thread(std::io::Error),
 }
 
 /// A client for `url` speaking RESP3, which carries pub/sub messages as pushes on an ordinary
