@@ -10,6 +10,7 @@ pub mod bus;
 pub mod cli;
 pub mod domain;
 pub mod edge;
+pub mod fetch;
 pub mod http;
 pub mod realtime;
 pub mod reload;
