@@ -15,6 +15,7 @@ use super::login_throttle::LoginThrottle;
 use super::nodes::NodeService;
 use super::passwords::Passwords;
 use super::presence::PresenceService;
+use super::preview::PreviewService;
 use super::social::SocialService;
 use super::tokens::Tokens;
 use crate::bus::redis::RedisBus;
@@ -41,6 +42,7 @@ pub struct Services {
     pub presence: Arc<PresenceService>,
     pub admin: Arc<AdminService>,
     pub nodes: Arc<NodeService>,
+    pub preview: Arc<PreviewService>,
     pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
     /// The backends besides the database (Redis when scaled out).
@@ -56,6 +58,11 @@ impl Services {
         let shared = shared_state(config).await?;
         let (bus, counters, sweep_every) = (shared.bus, shared.counters, shared.sweep_every);
         let throttle = LoginThrottle::new(counters.clone(), &config.auth);
+        let preview = Arc::new(PreviewService::new(
+            config.preview.clone(),
+            preview_fetcher(config)?,
+            counters.clone(),
+        ));
         let accounts = Arc::new(AccountService::new(
             stores.users.clone(),
             passwords,
@@ -127,11 +134,31 @@ impl Services {
             presence,
             admin,
             nodes,
+            preview,
             bus,
             health: stores.health.clone(),
             backends: shared.backends,
         })
     }
+}
+
+/// The link-preview fetcher: the system resolver, reqwest pinned to the checked addresses.
+fn preview_fetcher(config: &Config) -> Result<crate::fetch::Fetcher, ServiceError> {
+    use crate::fetch::{AddressGuard, Fetcher, transport};
+    // Validation already refused a bad list; this only keeps a hand-built Config honest.
+    let allow = config
+        .preview
+        .allowed_networks()
+        .map_err(|msg| ServiceError::Failed {
+            code: "invalid_config",
+            message: format!("preview.allow_networks: {msg}"),
+        })?;
+    Ok(Fetcher::new(
+        AddressGuard::new(allow),
+        Arc::new(transport::SystemResolver),
+        Arc::new(transport::PinnedTransport),
+        std::time::Duration::from_millis(config.preview.timeout_ms),
+    ))
 }
 
 /// What nodes share: in-process on a single node; through Redis when `redis.url` is set, so
