@@ -125,6 +125,10 @@ pub fn router(services: Services, max_body_bytes: usize) -> Router {
         .route(
             "/api/conversations/{id}/messages/{message_id}",
             patch(conversations::edit).delete(conversations::delete),
+        )
+        .route(
+            "/api/conversations/{id}/messages/{message_id}/preview",
+            delete(conversations::dismiss_preview),
         );
     Router::new()
         .merge(api)

@@ -224,3 +224,42 @@ async fn previews_can_be_switched_off() {
         (StatusCode::FORBIDDEN, "preview_disabled".into())
     );
 }
+
+#[tokio::test]
+async fn a_sender_dismisses_the_preview_of_their_message_for_everyone() {
+    let app = spawn_app_with(Engine::Sqlite, |_| {}).await;
+    let alice = app.signed_up("alice").await;
+    let bob = app.signed_up("bob").await;
+    let chat = app.direct(&alice, &bob).await;
+    let sent = crate::helpers::send(&app, &alice, &chat, "look: https://example.org/page").await;
+    let id = sent["message_id"].as_str().unwrap();
+    let path = format!("/api/conversations/{chat}/messages/{id}/preview");
+
+    let (status, error) = error_of(
+        app.call(reqwest::Method::DELETE, &path, &bob.token, None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_sender"))
+    );
+
+    let mut bobs_socket = app.socket(&bob).await;
+    let updated = app
+        .expect(
+            StatusCode::OK,
+            reqwest::Method::DELETE,
+            &path,
+            &alice.token,
+            None,
+        )
+        .await;
+    assert_eq!(updated["metadata"]["link_preview"], "dismissed");
+    assert_eq!(updated["edited"], false, "not an edit of the text");
+    assert_eq!(updated["content"], sent["content"]);
+    let event = bobs_socket.next("message_edited").await;
+    assert_eq!(event["metadata"]["link_preview"], "dismissed");
+    let seen = crate::helpers::history(&app, &bob, &chat, "").await;
+    assert_eq!(seen[0]["metadata"]["link_preview"], "dismissed");
+}
