@@ -82,3 +82,22 @@ async fn a_redirect_from_an_allowed_site_to_loopback_is_not_followed() {
     );
     assert_eq!(trap.accepted(), 0, "the redirect target was connected to");
 }
+
+/// The control for the stories above: the trap does see a daemon that is allowed to reach it, so
+/// its zero there means "never connected", not "could not have noticed".
+#[tokio::test]
+async fn the_trap_counts_a_connection_the_configuration_allows() {
+    let trap = Trap::start().await;
+    let app = spawn_app_with(Engine::Sqlite, |c| {
+        c.preview.allow_networks = vec!["127.0.0.1/32".into()];
+    })
+    .await;
+    let user = app.signed_up("control").await;
+    let url = format!("http://127.0.0.1:{}/", trap.port);
+    // The trap accepts and hangs up at once: the site "answered" nothing usable.
+    assert_eq!(
+        refused(&app, &user, &url).await,
+        (StatusCode::BAD_GATEWAY, "upstream_error".to_owned())
+    );
+    assert_eq!(trap.accepted(), 1);
+}
