@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::current_user::CurrentUser;
+use crate::domain::Preview;
 use crate::edge::error::ApiError;
 use crate::edge::extract::{ApiJson, ApiQuery};
 use crate::service::Services;
-use crate::service::preview::Preview;
 
 #[derive(Deserialize)]
 pub struct PreviewRequest {

@@ -23,9 +23,11 @@ use crate::bus::{EventBus, LocalBus};
 use crate::store::counters::{MemoryCounters, WindowCounters};
 use crate::store::nodes::NodeDirectory;
 use crate::store::presence::{MemoryPresence, PresenceStore};
+use crate::store::previews::{MemoryPreviews, PreviewStore};
 use crate::store::redis::counters::RedisCounters;
 use crate::store::redis::nodes::RedisNodes;
 use crate::store::redis::presence::RedisPresence;
+use crate::store::redis::previews::RedisPreviews;
 use crate::store::redis::{RedisHealth, RedisSetupError};
 use crate::store::{BackendHealth, DatabaseHealth, Stores};
 
@@ -62,6 +64,7 @@ impl Services {
             config.preview.clone(),
             preview_fetcher(config)?,
             counters.clone(),
+            shared.previews.clone(),
         ));
         let accounts = Arc::new(AccountService::new(
             stores.users.clone(),
@@ -167,6 +170,8 @@ struct Shared {
     bus: Arc<dyn EventBus>,
     counters: Arc<dyn WindowCounters>,
     presence: Arc<dyn PresenceStore>,
+    /// Link previews and the key signing their image URLs.
+    previews: Arc<dyn PreviewStore>,
     /// How often presence needs `PresenceService::sweep` (reaping dead nodes' users), and
     /// nodes announce themselves.
     sweep_every: Option<std::time::Duration>,
@@ -177,8 +182,13 @@ struct Shared {
 }
 
 async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
+    let preview_ttl = std::time::Duration::from_secs(config.preview.cache_ttl_secs);
     if !config.redis.enabled() {
         return Ok(Shared {
+            previews: Arc::new(MemoryPreviews::new(
+                preview_ttl,
+                config.preview.cache_entries,
+            )),
             bus: Arc::new(LocalBus::new(BUS_CAPACITY)),
             counters: Arc::new(MemoryCounters::default()),
             presence: Arc::new(MemoryPresence::default()),
@@ -206,8 +216,16 @@ async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
         std::time::Duration::from_millis(config.redis.node_lease_ms),
     )
     .await;
+    let previews = RedisPreviews::start(
+        conn.clone(),
+        prefix,
+        preview_ttl,
+        config.preview.cache_entries,
+    )
+    .await;
     Ok(Shared {
         bus,
+        previews: Arc::new(previews),
         counters: Arc::new(RedisCounters::new(conn.clone(), prefix)),
         sweep_every: Some(presence.heartbeat()),
         node_id: presence.node_tag().to_owned(),

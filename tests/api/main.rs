@@ -22,6 +22,7 @@ mod groups;
 mod load_balancer;
 mod messages;
 mod preview;
+mod preview_cluster;
 mod preview_ssrf;
 mod profiles;
 mod realtime;

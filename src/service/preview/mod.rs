@@ -3,55 +3,31 @@
 //! preview's image from the daemon, so no reader's browser contacts the linked site.
 //!
 //! The proxy serves only images a preview named: a preview's image URL carries an HMAC of the
-//! remote URL under a key of this process, so `/api/preview/image` is no open proxy.
-
-mod cache;
+//! remote URL under the preview store's key (shared by the nodes when scaled out), so
+//! `/api/preview/image` is no open proxy.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use omegachat_contract::config::PreviewConfig;
 use sha2::Sha256;
 use url::Url;
 
-use self::cache::TtlCache;
 use super::ServiceError;
-use crate::domain::UserId;
+use crate::domain::{Preview, PreviewImage, UserId};
 use crate::fetch::{FetchError, Fetcher, Wanted, page};
 use crate::store::counters::WindowCounters;
+use crate::store::previews::PreviewStore;
+use crate::store::ttl_cache::TtlCache;
 
 /// Where the web app loads preview images from.
 pub const IMAGE_PATH: &str = "/api/preview/image";
 
 /// Longest URL previewed, in bytes (browsers and servers agree on little beyond this).
 const MAX_URL_BYTES: usize = 2_048;
-
-/// A link's preview.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Preview {
-    /// The link, normalised (what the cache is keyed by).
-    pub url: String,
-    /// Where redirects led.
-    pub final_url: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    /// `og:site_name`, else the final host.
-    pub site_name: Option<String>,
-    pub image: Option<PreviewImage>,
-    pub fetched_at: DateTime<Utc>,
-}
-
-/// A preview's image, as the web app loads it: through the daemon.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewImage {
-    /// Path and query of the image proxy for this image (signed).
-    pub proxy_path: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-}
 
 /// An image as the proxy serves it.
 #[derive(Debug, Clone)]
@@ -66,27 +42,28 @@ pub struct PreviewService {
     config: PreviewConfig,
     fetcher: Fetcher,
     counters: Arc<dyn WindowCounters>,
-    previews: TtlCache<Preview>,
+    /// Previews, shared by the nodes when scaled out, with the key signing image URLs.
+    previews: Arc<dyn PreviewStore>,
+    /// Images, per node: any node may fetch one, since every node checks the same signature.
     images: TtlCache<ProxiedImage>,
-    /// Signs image URLs. Random per process: a restarted daemon's old image links stop working,
-    /// and the web app asks for the preview (a cache hit or a new fetch) again.
-    signing_key: [u8; 32],
 }
 
 impl PreviewService {
-    /// A service fetching through `fetcher` and counting uncached fetches in `counters`.
-    pub fn new(config: PreviewConfig, fetcher: Fetcher, counters: Arc<dyn WindowCounters>) -> Self {
+    /// A service fetching through `fetcher`, keeping previews in `previews` and counting
+    /// uncached fetches in `counters`.
+    pub fn new(
+        config: PreviewConfig,
+        fetcher: Fetcher,
+        counters: Arc<dyn WindowCounters>,
+        previews: Arc<dyn PreviewStore>,
+    ) -> Self {
         let ttl = Duration::from_secs(config.cache_ttl_secs);
-        let mut signing_key = [0u8; 32];
-        signing_key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        signing_key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         Self {
-            previews: TtlCache::new(ttl, config.cache_entries, usize::MAX),
             images: TtlCache::new(ttl, usize::MAX, config.image_cache_bytes),
             config,
             fetcher,
             counters,
-            signing_key,
+            previews,
         }
     }
 
@@ -96,7 +73,7 @@ impl PreviewService {
             return Err(disabled());
         }
         let url = normalise(link)?;
-        if let Some(cached) = self.previews.get(url.as_str()) {
+        if let Some(cached) = self.previews.get(url.as_str()).await {
             return Ok(cached);
         }
         self.check_rate(user).await?;
@@ -132,7 +109,7 @@ impl PreviewService {
             image,
             fetched_at: Utc::now(),
         };
-        self.previews.insert(url.to_string(), preview.clone(), 1);
+        self.previews.put(url.as_str(), &preview).await;
         Ok(preview)
     }
 
@@ -171,7 +148,8 @@ impl PreviewService {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length; 32 bytes cannot fail.
-        Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("HMAC accepts any key length")
+        Hmac::<Sha256>::new_from_slice(&self.previews.signing_key())
+            .expect("HMAC accepts any key length")
     }
 
     /// The proxy path serving `image`: its URL and an HMAC of it.

@@ -32,6 +32,8 @@ struct Entry<V> {
 }
 
 impl<V: Clone> TtlCache<V> {
+    /// An empty cache keeping values for `ttl`, at most `max_entries` of them weighing at most
+    /// `max_weight` together.
     pub fn new(ttl: Duration, max_entries: usize, max_weight: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
