@@ -39,7 +39,9 @@ describe("a link in a message gets a preview card", { timeout: 120_000 }, () => 
   let daemon, web, site, ann, ben, conversationId, message;
   before(async () => {
     site = await startSite();
-    daemon = await startDaemon({ env: { OMEGACHAT_PREVIEW__ALLOW_NETWORKS: '["127.0.0.2/32"]' } });
+    daemon = await startDaemon({
+      env: { OMEGACHAT_PREVIEW__ENABLED: "true", OMEGACHAT_PREVIEW__ALLOW_NETWORKS: '["127.0.0.2/32"]' },
+    });
     web = await startBrowser(daemon.url);
   });
   after(async () => {

@@ -67,6 +67,11 @@ impl PreviewService {
         }
     }
 
+    /// Whether previews are fetched at all (`preview.enabled`).
+    pub fn enabled(&self) -> bool {
+        self.config.enabled
+    }
+
     /// The preview of `link` for `user`: from the cache, or fetched if `user` is within the rate.
     pub async fn preview(&self, user: UserId, link: &str) -> Result<Preview, ServiceError> {
         if !self.config.enabled {

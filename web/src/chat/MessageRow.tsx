@@ -10,6 +10,7 @@ import { dayLabel, timeLabel } from "../logic/days";
 import type { MessageRow as Row } from "../logic/rows";
 import { retrySend } from "../realtime/outbox";
 import { useMessages } from "../stores/messages";
+import { useServer } from "../stores/server";
 import { LinkPreviewCard } from "./LinkPreviewCard";
 import { MessageEditor } from "./MessageEditor";
 import { MessageText } from "./MessageText";
@@ -63,11 +64,12 @@ function MessageRowView({ row, senderName, receipt, canDelete }: RowProps) {
   const deleted = message?.deleted ?? false;
   const canEdit = row.mine && !!message && !deleted && !system;
   // The first link of a stored message gets a card, unless its sender dismissed it.
+  const linkPreviews = useServer((s) => s.linkPreviews);
   const previewUrl = useMemo(() => {
-    if (!message || deleted || system || message.metadata?.[PREVIEW_KEY] === PREVIEW_DISMISSED) return null;
+    if (!linkPreviews || !message || deleted || system || message.metadata?.[PREVIEW_KEY] === PREVIEW_DISMISSED) return null;
     const link = parseLinks(message.content).find((s) => s.kind === "link");
     return link && link.kind === "link" ? link.href : null;
-  }, [message, deleted, system]);
+  }, [linkPreviews, message, deleted, system]);
 
   const change = async (action: () => Promise<unknown>) => {
     if (!message) return;
