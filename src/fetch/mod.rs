@@ -161,6 +161,8 @@ pub struct Fetched {
     pub final_url: Url,
     /// The checked content type's essence (`text/html`, `image/png`…).
     pub content_type: String,
+    /// The `charset` parameter of the answer's Content-Type, if any.
+    pub charset: Option<String>,
     pub body: Bytes,
     /// Whether reading stopped at the cap with more to come.
     pub truncated: bool,
@@ -244,6 +246,7 @@ impl Fetcher {
                 )));
             }
             let content_type = wanted.admits(answer.content_type.as_deref())?;
+            let charset = answer.content_type.as_deref().and_then(charset_param);
             if wanted == Wanted::Image
                 && answer.content_length.is_some_and(|n| n > max_bytes as u64)
             {
@@ -256,6 +259,7 @@ impl Fetcher {
             return Ok(Fetched {
                 final_url: url,
                 content_type,
+                charset,
                 body,
                 truncated,
             });
@@ -278,6 +282,16 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// The `charset` parameter of a Content-Type value.
+fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// Reads at most `max_bytes`, dropping the rest unread (the connection closes with the body).

@@ -107,6 +107,54 @@ pub fn parse(html: &str, page_url: &Url) -> PageMeta {
     }
 }
 
+/// How far into a page a `<meta charset>` is looked for, as browsers' prescan does.
+const CHARSET_PRESCAN_BYTES: usize = 1024;
+
+/// The page as text: in the encoding its byte order mark, its Content-Type `charset` or its
+/// `<meta charset>` / `<meta http-equiv=content-type>` names, in that order (as browsers decide),
+/// else UTF-8. Undecodable bytes become U+FFFD rather than failing the preview.
+pub fn decode(body: &[u8], header_charset: Option<&str>) -> String {
+    let declared = || {
+        let head = String::from_utf8_lossy(&body[..body.len().min(CHARSET_PRESCAN_BYTES)]);
+        meta_charset(&head)
+    };
+    let encoding = encoding_rs::Encoding::for_bom(body)
+        .map(|(encoding, _)| encoding)
+        .or_else(|| header_charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())))
+        .or_else(|| declared().and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())))
+        .unwrap_or(encoding_rs::UTF_8);
+    // A page claiming UTF-16 in ASCII-compatible markup is not UTF-16 (the HTML standard's rule).
+    let encoding = encoding.output_encoding();
+    encoding.decode(body).0.into_owned()
+}
+
+/// The charset a `<meta>` in `head` declares.
+fn meta_charset(head: &str) -> Option<String> {
+    let dom = tl::parse(head, tl::ParserOptions::default()).ok()?;
+    dom.nodes()
+        .iter()
+        .filter_map(|node| node.as_tag())
+        .find_map(|tag| {
+            if !tag.name().as_utf8_str().eq_ignore_ascii_case("meta") {
+                return None;
+            }
+            let attr = |key: &str| {
+                tag.attributes()
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .and_then(|(_, v)| v)
+                    .map(|v| v.into_owned())
+            };
+            attr("charset").or_else(|| {
+                let equiv = attr("http-equiv")?;
+                if !equiv.eq_ignore_ascii_case("content-type") {
+                    return None;
+                }
+                super::charset_param(&attr("content")?)
+            })
+        })
+}
+
 /// Whitespace collapsed to single spaces, trimmed.
 fn clean(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -225,6 +273,35 @@ mod tests {
         );
         let meta = page(r#"<meta property="og:image" content="javascript:alert(1)">"#);
         assert_eq!(meta.image, None);
+    }
+
+    #[test]
+    fn legacy_encodings_are_decoded_as_browsers_do() {
+        // "Привет" in windows-1251, declared by the header, then by a meta tag.
+        let cp1251 = b"<title>\xcf\xf0\xe8\xe2\xe5\xf2</title>";
+        assert_eq!(
+            decode(cp1251, Some("windows-1251")),
+            "<title>Привет</title>"
+        );
+        let mut page = b"<meta charset=\"windows-1251\">".to_vec();
+        page.extend_from_slice(cp1251);
+        assert!(decode(&page, None).ends_with("<title>Привет</title>"));
+        let mut page =
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">".to_vec();
+        page.extend_from_slice(b"<title>\x93\xfa\x96\x7b</title>");
+        assert!(decode(&page, None).ends_with("<title>日本</title>"));
+        // No declaration: UTF-8, with bad bytes replaced rather than refused.
+        assert_eq!(
+            decode("<title>é</title>".as_bytes(), None),
+            "<title>é</title>"
+        );
+        assert_eq!(
+            decode(b"<title>\xff</title>", None),
+            "<title>\u{fffd}</title>"
+        );
+        // The header wins over the page; a byte order mark over both.
+        assert_eq!(decode("é".as_bytes(), Some("utf-8")), "é");
+        assert_eq!(decode(b"\xef\xbb\xbf\xc3\xa9", Some("windows-1251")), "é");
     }
 
     #[test]

@@ -144,6 +144,11 @@ async fn serve(mut stream: TcpStream, base: &str, trap: Option<&str>) -> std::io
             )
             .await
         }
+        "/cp1251" => {
+            // "Привет" in windows-1251, declared only by the page itself.
+            let body = b"<meta charset=\"windows-1251\"><title>\xcf\xf0\xe8\xe2\xe5\xf2</title>";
+            answer(&mut stream, "200 OK", "Content-Type: text/html\r\n", body).await
+        }
         "/json" => {
             answer(
                 &mut stream,

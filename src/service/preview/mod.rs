@@ -87,12 +87,14 @@ impl PreviewService {
             .fetch(&url, Wanted::Html, self.config.max_bytes)
             .await
             .map_err(|e| into_service_error(e, Wanted::Html))?;
-        let html = String::from_utf8_lossy(&fetched.body).into_owned();
+        let (body, charset) = (fetched.body.clone(), fetched.charset.clone());
         let base = fetched.final_url.clone();
-        // Parsing a megabyte is CPU work: off the async workers.
-        let meta = tokio::task::spawn_blocking(move || page::parse(&html, &base))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("preview parser: {e}")))?;
+        // Decoding and parsing a megabyte is CPU work: off the async workers.
+        let meta = tokio::task::spawn_blocking(move || {
+            page::parse(&page::decode(&body, charset.as_deref()), &base)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("preview parser: {e}")))?;
         let image = meta
             .image
             // Checked now for what the URL itself says (scheme, credentials, a literal address);
