@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod fields;
+pub mod preview;
 pub mod user;
 
 pub use chat::{
@@ -12,4 +13,5 @@ pub use chat::{
 pub use fields::{
     DisplayName, Email, FieldError, Password, PhoneNumber, PictureUrl, StatusText, Username,
 };
+pub use preview::{Preview, PreviewImage};
 pub use user::{NewUser, ProfileUpdate, SigningKey, SigningKeyState, User, UserId};

@@ -133,6 +133,12 @@ impl From<ServiceError> for ApiError {
                 e.retry_after_secs = Some(secs);
                 e
             }
+            ServiceError::Upstream { code, message } => {
+                ApiError::new(StatusCode::BAD_GATEWAY, code, message)
+            }
+            ServiceError::UpstreamTimeout(message) => {
+                ApiError::new(StatusCode::GATEWAY_TIMEOUT, "timeout", message)
+            }
             ServiceError::Unavailable(source) => {
                 tracing::error!(error = %source, "database unavailable");
                 ApiError::new(

@@ -219,6 +219,24 @@ pub async fn edit(
     Ok(Json(MessageView::from(&edited)))
 }
 
+/// `DELETE /api/conversations/{id}/messages/{message_id}/preview` (sender only): hides the
+/// message's link preview for everyone.
+pub async fn dismiss_preview(
+    State(state): State<Services>,
+    CurrentUser(me): CurrentUser,
+    Path((id, message)): Path<(String, String)>,
+) -> Result<Json<MessageView>, ApiError> {
+    let updated = state
+        .conversations
+        .dismiss_preview(
+            &me,
+            ids::conversation_id("conversation_id", &id)?,
+            ids::message_id("message_id", &message)?,
+        )
+        .await?;
+    Ok(Json(MessageView::from(&updated)))
+}
+
 /// `DELETE /api/conversations/{id}/messages/{message_id}` (sender, or group owner/admin)
 pub async fn delete(
     State(state): State<Services>,

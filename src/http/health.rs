@@ -27,6 +27,8 @@ pub async fn server_info(State(state): State<Services>) -> Json<Value> {
             "max_message_bytes": max_message_bytes,
             "sends_per_user_per_minute": sends_per_minute,
         },
+        // Clients show link-preview cards only when asking for them can succeed.
+        "features": { "link_previews": state.preview.enabled() },
     }))
 }
 

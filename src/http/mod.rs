@@ -7,6 +7,7 @@ mod current_user;
 mod friends;
 mod groups;
 mod health;
+mod preview;
 mod users;
 mod web;
 
@@ -98,6 +99,8 @@ pub fn router(services: Services, max_body_bytes: usize) -> Router {
             patch(groups::set_role).delete(groups::remove_member),
         )
         .route("/api/groups/{id}/leave", post(groups::leave))
+        .route("/api/preview", post(preview::preview))
+        .route("/api/preview/image", get(preview::image))
         .route("/api/conversations", get(conversations::list))
         .route(
             "/api/conversations/direct",
@@ -122,6 +125,10 @@ pub fn router(services: Services, max_body_bytes: usize) -> Router {
         .route(
             "/api/conversations/{id}/messages/{message_id}",
             patch(conversations::edit).delete(conversations::delete),
+        )
+        .route(
+            "/api/conversations/{id}/messages/{message_id}/preview",
+            delete(conversations::dismiss_preview),
         );
     Router::new()
         .merge(api)

@@ -15,6 +15,7 @@ use super::login_throttle::LoginThrottle;
 use super::nodes::NodeService;
 use super::passwords::Passwords;
 use super::presence::PresenceService;
+use super::preview::PreviewService;
 use super::social::SocialService;
 use super::tokens::Tokens;
 use crate::bus::redis::RedisBus;
@@ -22,9 +23,11 @@ use crate::bus::{EventBus, LocalBus};
 use crate::store::counters::{MemoryCounters, WindowCounters};
 use crate::store::nodes::NodeDirectory;
 use crate::store::presence::{MemoryPresence, PresenceStore};
+use crate::store::previews::{MemoryPreviews, PreviewStore};
 use crate::store::redis::counters::RedisCounters;
 use crate::store::redis::nodes::RedisNodes;
 use crate::store::redis::presence::RedisPresence;
+use crate::store::redis::previews::RedisPreviews;
 use crate::store::redis::{RedisHealth, RedisSetupError};
 use crate::store::{BackendHealth, DatabaseHealth, Stores};
 
@@ -41,6 +44,7 @@ pub struct Services {
     pub presence: Arc<PresenceService>,
     pub admin: Arc<AdminService>,
     pub nodes: Arc<NodeService>,
+    pub preview: Arc<PreviewService>,
     pub bus: Arc<dyn EventBus>,
     pub health: Arc<dyn DatabaseHealth>,
     /// The backends besides the database (Redis when scaled out).
@@ -56,6 +60,12 @@ impl Services {
         let shared = shared_state(config).await?;
         let (bus, counters, sweep_every) = (shared.bus, shared.counters, shared.sweep_every);
         let throttle = LoginThrottle::new(counters.clone(), &config.auth);
+        let preview = Arc::new(PreviewService::new(
+            config.preview.clone(),
+            preview_fetcher(config)?,
+            counters.clone(),
+            shared.previews.clone(),
+        ));
         let accounts = Arc::new(AccountService::new(
             stores.users.clone(),
             passwords,
@@ -127,11 +137,31 @@ impl Services {
             presence,
             admin,
             nodes,
+            preview,
             bus,
             health: stores.health.clone(),
             backends: shared.backends,
         })
     }
+}
+
+/// The link-preview fetcher: the system resolver, reqwest pinned to the checked addresses.
+fn preview_fetcher(config: &Config) -> Result<crate::fetch::Fetcher, ServiceError> {
+    use crate::fetch::{AddressGuard, Fetcher, transport};
+    // Validation already refused a bad list; this only keeps a hand-built Config honest.
+    let allow = config
+        .preview
+        .allowed_networks()
+        .map_err(|msg| ServiceError::Failed {
+            code: "invalid_config",
+            message: format!("preview.allow_networks: {msg}"),
+        })?;
+    Ok(Fetcher::new(
+        AddressGuard::new(allow),
+        Arc::new(transport::SystemResolver),
+        Arc::new(transport::PinnedTransport),
+        std::time::Duration::from_millis(config.preview.timeout_ms),
+    ))
 }
 
 /// What nodes share: in-process on a single node; through Redis when `redis.url` is set, so
@@ -140,6 +170,8 @@ struct Shared {
     bus: Arc<dyn EventBus>,
     counters: Arc<dyn WindowCounters>,
     presence: Arc<dyn PresenceStore>,
+    /// Link previews and the key signing their image URLs.
+    previews: Arc<dyn PreviewStore>,
     /// How often presence needs `PresenceService::sweep` (reaping dead nodes' users), and
     /// nodes announce themselves.
     sweep_every: Option<std::time::Duration>,
@@ -150,8 +182,13 @@ struct Shared {
 }
 
 async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
+    let preview_ttl = std::time::Duration::from_secs(config.preview.cache_ttl_secs);
     if !config.redis.enabled() {
         return Ok(Shared {
+            previews: Arc::new(MemoryPreviews::new(
+                preview_ttl,
+                config.preview.cache_entries,
+            )),
             bus: Arc::new(LocalBus::new(BUS_CAPACITY)),
             counters: Arc::new(MemoryCounters::default()),
             presence: Arc::new(MemoryPresence::default()),
@@ -179,8 +216,16 @@ async fn shared_state(config: &Config) -> Result<Shared, ServiceError> {
         std::time::Duration::from_millis(config.redis.node_lease_ms),
     )
     .await;
+    let previews = RedisPreviews::start(
+        conn.clone(),
+        prefix,
+        preview_ttl,
+        config.preview.cache_entries,
+    )
+    .await;
     Ok(Shared {
         bus,
+        previews: Arc::new(previews),
         counters: Arc::new(RedisCounters::new(conn.clone(), prefix)),
         sweep_every: Some(presence.heartbeat()),
         node_id: presence.node_tag().to_owned(),

@@ -73,6 +73,13 @@ pub enum ServiceError {
     /// Too many attempts; try again after the given time.
     #[error("too many attempts: try again in {} seconds", retry_after.as_secs().max(1))]
     Throttled { retry_after: Duration },
+    /// A site fetched on the caller's behalf (a link preview) failed or answered something
+    /// unusable; `code` says which (`upstream_error`, `not_html`, `too_large`).
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
+    /// A site fetched on the caller's behalf did not answer in time.
+    #[error("{0}")]
+    UpstreamTimeout(String),
     /// A dependency (database) is unreachable or failing: the request may succeed later.
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] StoreError),

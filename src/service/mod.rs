@@ -15,6 +15,7 @@ pub mod login_throttle;
 pub mod nodes;
 pub mod passwords;
 pub mod presence;
+pub mod preview;
 pub mod social;
 pub mod stats;
 pub mod system;

@@ -3,6 +3,8 @@
 //! Shaped for what ScyllaDB can answer too: rows by key, messages by conversation partition with
 //! cursor paging on the TimeUUID, no joins across partitions required of the message store.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -169,6 +171,14 @@ pub trait MessageStore: Send + Sync {
         conversation: ConversationId,
         id: MessageId,
         content: &str,
+    ) -> Result<Message, StoreError>;
+    /// Replaces the metadata, leaving content and the edited mark alone (a sender dismissing the
+    /// link preview of their message).
+    async fn set_metadata(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+        metadata: &BTreeMap<String, String>,
     ) -> Result<Message, StoreError>;
     /// Soft-deletes: clears content, media and metadata, keeps the row so history keeps its shape.
     async fn delete(

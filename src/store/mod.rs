@@ -36,9 +36,11 @@ pub mod database;
 pub mod keys;
 pub mod nodes;
 pub mod presence;
+pub mod previews;
 pub mod redis;
 pub mod scylla;
 mod sql;
+pub mod ttl_cache;
 
 pub use keys::{GrantStore, KeyStore};
 

@@ -140,6 +140,7 @@ async fn probes_unknown_routes_and_request_ids_answer_as_documented() {
         .unwrap();
     assert_eq!(server["limits"]["max_message_bytes"], 16 * 1024);
     assert_eq!(server["limits"]["sends_per_user_per_minute"], 600);
+    assert_eq!(server["features"]["link_previews"], true);
     assert_eq!(server["version"], env!("CARGO_PKG_VERSION"));
 
     let (status, error) = error_of(app.http.get(app.url("/api/nope")).send().await.unwrap()).await;

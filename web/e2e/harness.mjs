@@ -106,6 +106,9 @@ export async function startDaemon({ env = {}, allowedOrigins = [] } = {}) {
     OMEGACHAT_REALTIME__ALLOWED_ORIGINS: JSON.stringify(allowedOrigins),
     OMEGACHAT_LOG__LEVEL: "warn",
     OMEGACHAT_LOG__FORMAT: "text",
+    // Off unless a test turns them on: a link in a story's message must not make the daemon
+    // fetch anything from outside the machine (preview.test.mjs admits a loopback site).
+    OMEGACHAT_PREVIEW__ENABLED: "false",
     ...env,
   };
   let child = null;

@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 
 mod check;
 mod messages;
+mod preview;
 
 pub use messages::{
     Consistency, MessagesConfig, MessagesEngine, ReplicationClass, ScyllaTarget, SerialConsistency,
 };
+pub use preview::PreviewConfig;
 
 /// The whole daemon configuration, loaded once at start-up. What follows is also the
 /// header of the generated sample `omegachat.toml`:
@@ -52,6 +54,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// Redis, which lets several nodes serve one chat.
     pub redis: RedisConfig,
+    /// Link previews: what the daemon fetches for a link posted in a message.
+    pub preview: PreviewConfig,
 }
 
 /// `[server]`

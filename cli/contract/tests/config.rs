@@ -131,6 +131,42 @@ fn an_impossible_value_names_the_key() {
 }
 
 #[test]
+fn preview_allow_networks_admit_listed_networks_and_never_a_wildcard() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(Config::default().preview.allow_networks.is_empty());
+    let path = write(
+        &dir,
+        "[preview]\nallow_networks = [\"10.20.0.0/16\", \"127.0.0.2\", \"fd00:1::/64\"]\n",
+    );
+    let config = load(Some(&path), no_env()).unwrap().config;
+    let networks: Vec<String> = config
+        .preview
+        .allowed_networks()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(networks, ["10.20.0.0/16", "127.0.0.2/32", "fd00:1::/64"]);
+
+    for wildcard in ["0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/4", "2000::/3"] {
+        let path = write(
+            &dir,
+            &format!("[preview]\nallow_networks = [\"10.0.0.0/8\", \"{wildcard}\"]\n"),
+        );
+        let err = load(Some(&path), no_env()).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("preview.allow_networks"), "{err}");
+        assert!(err.message.contains(wildcard), "{err}");
+    }
+    let path = write(&dir, "[preview]\nallow_networks = [\"intranet\"]\n");
+    let err = load(Some(&path), no_env()).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("preview.allow_networks"), "{err}");
+
+    let path = write(&dir, "[preview]\ntimeout_ms = 0\n");
+    let err = load(Some(&path), no_env()).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("preview.timeout_ms"), "{err}");
+}
+
+#[test]
 fn trusted_proxies_take_addresses_and_networks_and_name_a_bad_entry() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(

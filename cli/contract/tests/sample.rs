@@ -1,5 +1,5 @@
 //! The shipped `omegachat.toml` is generated, not written: from the doc comments of the config
-//! types (src/config.rs, src/config/messages.rs) and `Config::default()`. This test generates it and fails when the
+//! types (src/config.rs, src/config/messages.rs, src/config/preview.rs) and `Config::default()`. This test generates it and fails when the
 //! committed file differs; `OMEGACHAT_UPDATE_DOCS=1 cargo test -p omegachat-contract --test sample`
 //! rewrites it (and the man page test then asks for omegachat.toml(5) to be regenerated too).
 
@@ -33,7 +33,11 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
 }
 
 /// Files holding section structs: `config.rs` and the sections kept in files of their own.
-const CONFIG_SOURCES: [&str; 2] = ["src/config.rs", "src/config/messages.rs"];
+const CONFIG_SOURCES: [&str; 3] = [
+    "src/config.rs",
+    "src/config/messages.rs",
+    "src/config/preview.rs",
+];
 
 fn documented_structs() -> HashMap<String, Documented> {
     let mut structs = HashMap::new();

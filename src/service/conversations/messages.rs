@@ -21,6 +21,10 @@ const MAX_METADATA_ENTRIES: usize = 20;
 const MAX_METADATA_BYTES: usize = 256;
 const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
 
+/// The metadata key and value marking a message whose link preview its sender dismissed.
+pub const PREVIEW_KEY: &str = "link_preview";
+pub const PREVIEW_DISMISSED: &str = "dismissed";
+
 /// A message as a client submits it, not yet validated.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
@@ -191,6 +195,47 @@ impl ConversationService {
             event: Event::MessageEdited(edited.clone()),
         });
         Ok(edited)
+    }
+
+    /// Hides the link preview of a message for everyone: its sender may. Kept in the message's
+    /// metadata (`link_preview = "dismissed"`), so every client, on every node, learns it from
+    /// the message itself (history, and the `message_edited` event sent now).
+    pub async fn dismiss_preview(
+        &self,
+        me: &User,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<Message, ServiceError> {
+        self.require_participant(me.id, id).await?;
+        let existing = self
+            .messages
+            .get(id, message)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if existing.sender_id != me.id || existing.message_type == MessageType::System {
+            return Err(ServiceError::forbidden(
+                "not_sender",
+                "only the sender may dismiss a message's link preview",
+            ));
+        }
+        if existing.deleted {
+            return Err(ServiceError::conflict(
+                "deleted",
+                "a deleted message has no preview",
+            ));
+        }
+        if existing.metadata.get(PREVIEW_KEY).map(String::as_str) == Some(PREVIEW_DISMISSED) {
+            return Ok(existing);
+        }
+        let mut metadata = existing.metadata;
+        metadata.insert(PREVIEW_KEY.into(), PREVIEW_DISMISSED.into());
+        let updated = self.messages.set_metadata(id, message, &metadata).await?;
+        let recipients = self.participants(id).await?;
+        self.bus.publish(Envelope {
+            recipients,
+            event: Event::MessageEdited(updated.clone()),
+        });
+        Ok(updated)
     }
 
     /// Soft-deletes a message: its sender may, and so may a group's owner or admins.

@@ -7,6 +7,7 @@
 pub mod counters;
 pub mod nodes;
 pub mod presence;
+pub mod previews;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,10 @@
 //! Messages.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
+use sqlx::types::Json;
 
 use super::SqlStore;
 use super::appends;
@@ -79,6 +82,25 @@ impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
         .bind(id.to_string())
         .bind(content)
         .bind(Utc::now())
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_into()
+    }
+
+    /// Replaces the metadata, leaving content and the edited mark alone.
+    async fn set_metadata(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<Message, StoreError> {
+        let row: MessageRow = query(
+            "UPDATE messages SET metadata = $3
+             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
+        )
+        .bind(conversation.to_string())
+        .bind(id.to_string())
+        .bind(Json(metadata))
         .fetch_one(&self.pool)
         .await?;
         row.try_into()

@@ -227,6 +227,23 @@ async fn an_edit_replaces_the_content_and_says_when(
     );
     let kept = messages.get(ab, sent.message_id).await.unwrap().unwrap();
     assert_eq!(kept.content, "the.", "a failed edit changes nothing");
+
+    // Metadata changes alone (a dismissed link preview): no edit mark, nothing else moves.
+    let metadata =
+        std::collections::BTreeMap::from([("link_preview".to_owned(), "dismissed".to_owned())]);
+    let marked = messages
+        .set_metadata(ab, sent.message_id, &metadata)
+        .await
+        .unwrap();
+    assert_eq!(marked, Message { metadata, ..kept });
+    assert_eq!(
+        messages.get(ab, sent.message_id).await.unwrap(),
+        Some(marked)
+    );
+    let missing = messages
+        .set_metadata(ab, MessageId::now(), &Default::default())
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
 }
 
 async fn a_soft_delete_forgets_the_content_but_keeps_the_place(

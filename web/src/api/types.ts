@@ -160,3 +160,7 @@ export interface FriendshipUpdatedEvent {
   user_id: number;
   status: FriendshipStatus | null;
 }
+
+/** The metadata key (and value) the server sets when a sender dismisses their message's link card. */
+export const PREVIEW_KEY = "link_preview";
+export const PREVIEW_DISMISSED = "dismissed";

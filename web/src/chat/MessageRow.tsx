@@ -1,13 +1,17 @@
 // One message in the list: an optional day separator, the bubble (or a centred system line), its
 // delivery state for the caller's own messages, edit/delete for those the caller may change, and
 // the read receipt when this is the newest message someone else has read.
-import { memo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import { deleteMessage, editMessage } from "../api/conversations";
 import { describeError } from "../api/http";
+import { PREVIEW_DISMISSED, PREVIEW_KEY } from "../api/preview";
+import { parseLinks } from "../logic/links";
 import { dayLabel, timeLabel } from "../logic/days";
 import type { MessageRow as Row } from "../logic/rows";
 import { retrySend } from "../realtime/outbox";
 import { useMessages } from "../stores/messages";
+import { useServer } from "../stores/server";
+import { LinkPreviewCard } from "./LinkPreviewCard";
 import { MessageEditor } from "./MessageEditor";
 import { MessageText } from "./MessageText";
 
@@ -59,6 +63,13 @@ function MessageRowView({ row, senderName, receipt, canDelete }: RowProps) {
   const system = message?.message_type === "system";
   const deleted = message?.deleted ?? false;
   const canEdit = row.mine && !!message && !deleted && !system;
+  // The first link of a stored message gets a card, unless its sender dismissed it.
+  const linkPreviews = useServer((s) => s.linkPreviews);
+  const previewUrl = useMemo(() => {
+    if (!linkPreviews || !message || deleted || system || message.metadata?.[PREVIEW_KEY] === PREVIEW_DISMISSED) return null;
+    const link = parseLinks(message.content).find((s) => s.kind === "link");
+    return link && link.kind === "link" ? link.href : null;
+  }, [linkPreviews, message, deleted, system]);
 
   const change = async (action: () => Promise<unknown>) => {
     if (!message) return;
@@ -137,6 +148,12 @@ function MessageRowView({ row, senderName, receipt, canDelete }: RowProps) {
               </span>
             )}
           </div>
+          {previewUrl && message && !editing && (
+            <LinkPreviewCard
+              url={previewUrl}
+              dismissible={row.mine ? { conversationId: message.conversation_id, messageId: message.message_id } : null}
+            />
+          )}
           {(row.pending || receipt) && (
             <div className="flex items-center gap-2 px-1">
               <PendingState row={row} />

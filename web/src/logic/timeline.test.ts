@@ -93,6 +93,16 @@ describe("merging history", () => {
     expect(t.messages[0]!.deleted).toBe(true);
   });
 
+  it("a dismissed link preview stays dismissed, whatever copy arrives later", () => {
+    const original = { ...message(1), content: "see https://example.org" };
+    const dismissed = { ...original, metadata: { link_preview: "dismissed" } };
+    let t = receiveMessages(loaded, [original], ME);
+    t = receiveMessages(t, [dismissed], ME);
+    expect(t.messages[0]!.metadata.link_preview).toBe("dismissed");
+    t = receiveMessages(t, [original], ME);
+    expect(t.messages[0]!.metadata.link_preview).toBe("dismissed");
+  });
+
   it("a later edit replaces an earlier one", () => {
     const first = { ...message(1), content: "a", edited: true, edited_timestamp: "2026-01-10T13:00:00Z" };
     const second = { ...first, content: "b", edited_timestamp: "2026-01-10T13:05:00Z" };

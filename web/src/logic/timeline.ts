@@ -3,8 +3,9 @@
 //  - stored messages are unique by message_id and kept in server order;
 //  - a pending send disappears the moment any stored copy with its client_msg_id (from the ack,
 //    the receive_message echo, or a catch-up page, whichever comes first) is merged;
-//  - when two versions of one message meet, the later state wins (deleted > edited later > edited).
-import type { Message } from "../api/types";
+//  - when two versions of one message meet, the later state wins (deleted > preview dismissed >
+//    edited later > edited).
+import { type Message, PREVIEW_DISMISSED, PREVIEW_KEY } from "../api/types";
 import { compareMessageIds } from "./messageOrder";
 
 /** A message the caller sent that the server has not confirmed yet. */
@@ -38,6 +39,10 @@ const editedAt = (m: Message) => (m.edited_timestamp ? Date.parse(m.edited_times
 /** Of two copies of the same message, the one that reflects the later change. */
 export function laterVersion(current: Message, incoming: Message): Message {
   if (current.deleted !== incoming.deleted) return current.deleted ? current : incoming;
+  // A dismissed link preview is never un-dismissed, and an edit keeps the metadata: the copy
+  // carrying the dismissal is the later one (it changes neither `edited` nor its time).
+  const dismissed = (m: Message) => m.metadata?.[PREVIEW_KEY] === PREVIEW_DISMISSED;
+  if (dismissed(current) !== dismissed(incoming)) return dismissed(current) ? current : incoming;
   if (current.edited !== incoming.edited) return current.edited ? current : incoming;
   if (editedAt(incoming) > editedAt(current)) return incoming;
   return current;

@@ -134,6 +134,7 @@ impl Config {
         if !(5_000..=300_000).contains(&self.redis.node_lease_ms) {
             return fail("redis.node_lease_ms", "must be between 5000 and 300000");
         }
+        self.preview.validate()?;
         Ok(())
     }
 }
