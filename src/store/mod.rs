@@ -61,6 +61,9 @@ pub enum StoreError {
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
     Backend(#[source] sqlx::Error),
+    /// The messages cluster (ScyllaDB/Cassandra) could not be reached or answered with an error.
+    #[error("messages cluster error: {0}")]
+    Cluster(String),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
