@@ -101,18 +101,21 @@ fn chat_nodes(nodes: Nodes) -> (Vec<NodeStatus>, ChatTotals, Option<String>) {
     (list, totals, nodes.error)
 }
 
-fn report(migrations: Migrations) -> MigrationReport {
+fn report(engines: Vec<Migrations>) -> MigrationReport {
     let info = |m: MigrationState| MigrationInfo {
         version: m.version,
         description: m.description,
         applied_at: m.applied_at,
     };
     MigrationReport {
-        engines: vec![EngineMigrations {
-            engine: migrations.engine.into(),
-            applied: migrations.applied.into_iter().map(info).collect(),
-            pending: migrations.pending.into_iter().map(info).collect(),
-        }],
+        engines: engines
+            .into_iter()
+            .map(|migrations| EngineMigrations {
+                engine: migrations.engine.into(),
+                applied: migrations.applied.into_iter().map(info).collect(),
+                pending: migrations.pending.into_iter().map(info).collect(),
+            })
+            .collect(),
     }
 }
 

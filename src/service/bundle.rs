@@ -129,7 +129,13 @@ impl Services {
             nodes,
             bus,
             health: stores.health.clone(),
-            backends: shared.backends,
+            // The stores' own (the messages cluster), then the shared state's (Redis).
+            backends: stores
+                .backends
+                .iter()
+                .cloned()
+                .chain(shared.backends)
+                .collect(),
         })
     }
 }

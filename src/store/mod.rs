@@ -168,6 +168,26 @@ pub struct Stores {
     pub audit: Arc<dyn audit::AuditStore>,
     pub account_admin: Arc<dyn accounts::AccountAdminStore>,
     pub health: Arc<dyn DatabaseHealth>,
+    /// Backends the stores use besides the main database (the messages cluster), for health.
+    pub backends: Vec<Arc<dyn BackendHealth>>,
+}
+
+/// Where messages live, connected: picked once at start-up from `messages.url`. `None` keeps
+/// them in the main database; a cluster's stores replace the main database's for
+/// conversations and messages ([`scylla::MessagesCluster::stores_over`]).
+pub async fn connect_messages(
+    config: &omegachat_contract::config::MessagesConfig,
+) -> Result<Option<scylla::MessagesCluster>, StoreError> {
+    use omegachat_contract::config::MessagesEngine;
+    match config
+        .engine()
+        .map_err(|e| StoreError::Setup(format!("messages.url {e}")))?
+    {
+        MessagesEngine::MainDatabase => Ok(None),
+        MessagesEngine::Scylla(target) => Ok(Some(
+            scylla::MessagesCluster::connect(config, &target).await?,
+        )),
+    }
 }
 
 /// Escapes `LIKE` wildcards so a search for `a_b` matches only that text (`\` is the escape).

@@ -195,8 +195,9 @@ impl ConversationStore for ScyllaStore {
     ) -> Result<Conversation, StoreError> {
         let now = timestamp(Utc::now());
         if ConversationStore::get(self, id).await?.is_none() {
-            self.write(INSERT_CONVERSATION, (id.0, "direct", now, now))
-                .await?;
+            let no_text: Option<&str> = None;
+            let values = (id.0, "direct", no_text, no_text, now, now);
+            self.write(INSERT_CONVERSATION, values).await?;
         }
         let present = self.participants(id).await?;
         for (user, peer) in [(a, b), (b, a)] {
@@ -206,7 +207,7 @@ impl ConversationStore for ScyllaStore {
             self.write(INSERT_PARTICIPANT, (id.0, user.0, now)).await?;
             self.write(
                 INSERT_USER_CONVERSATION,
-                (user.0, id.0, "direct", peer.0, now),
+                (user.0, id.0, "direct", MaybeUnset::Set(peer.0), now),
             )
             .await?;
         }

@@ -9,7 +9,9 @@
 //! the build machines; docs/scylla.md says what is verified and what is not.
 
 pub mod bucket;
+pub mod cluster;
 mod conversations;
+mod groups;
 mod messages;
 pub mod migrations;
 pub mod migrator;
@@ -21,5 +23,6 @@ pub mod store;
 pub mod timeuuid;
 pub mod walk;
 
+pub use cluster::MessagesCluster;
 pub use session::{ScyllaError, ScyllaHealth};
 pub use store::ScyllaStore;

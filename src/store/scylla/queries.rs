@@ -62,7 +62,15 @@ pub const ADVANCE_LAST_MESSAGE: &str = "UPDATE ${keyspace}.conversations USING T
      SET last_message_id = ?, updated_at = ? WHERE conversation_id = ?";
 
 pub const INSERT_CONVERSATION: &str = "INSERT INTO ${keyspace}.conversations (conversation_id, conversation_type, \
-     created_at, updated_at) VALUES (?, ?, ?, ?)";
+     name, avatar_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
+/// A group's conversation keeps a copy of the group's name and avatar.
+pub const UPDATE_CONVERSATION_PROFILE: &str = "UPDATE ${keyspace}.conversations SET name = ?, avatar_url = ?, \
+     updated_at = ? WHERE conversation_id = ?";
+pub const DELETE_CONVERSATION: &str =
+    "DELETE FROM ${keyspace}.conversations WHERE conversation_id = ?";
+/// One bucket of a deleted group's messages: a partition deletion, one tombstone.
+pub const DELETE_MESSAGES_BUCKET: &str =
+    "DELETE FROM ${keyspace}.messages WHERE conversation_id = ? AND bucket = ?";
 pub const SELECT_CONVERSATION: &str = "SELECT conversation_id, conversation_type, name, avatar_url, created_at, \
      updated_at, last_message_id FROM ${keyspace}.conversations WHERE conversation_id = ?";
 pub const INSERT_PARTICIPANT: &str = "INSERT INTO ${keyspace}.conversation_participants (conversation_id, user_id, \
@@ -70,8 +78,14 @@ pub const INSERT_PARTICIPANT: &str = "INSERT INTO ${keyspace}.conversation_parti
 /// One partition: everyone in the conversation and how far each has read, by user id.
 pub const SELECT_PARTICIPANTS: &str = "SELECT user_id, last_read_message_id FROM \
      ${keyspace}.conversation_participants WHERE conversation_id = ?";
+pub const DELETE_PARTICIPANT: &str = "DELETE FROM ${keyspace}.conversation_participants \
+     WHERE conversation_id = ? AND user_id = ?";
+pub const DELETE_PARTICIPANTS: &str =
+    "DELETE FROM ${keyspace}.conversation_participants WHERE conversation_id = ?";
 pub const INSERT_USER_CONVERSATION: &str = "INSERT INTO ${keyspace}.user_conversations (user_id, conversation_id, \
      conversation_type, peer_id, joined_at) VALUES (?, ?, ?, ?, ?)";
+pub const DELETE_USER_CONVERSATION: &str = "DELETE FROM ${keyspace}.user_conversations \
+     WHERE user_id = ? AND conversation_id = ?";
 /// One partition: the user's whole conversation list (docs/scylla.md says why it is not cut).
 pub const SELECT_USER_CONVERSATIONS: &str = "SELECT conversation_id, conversation_type, peer_id, \
      last_read_message_id, muted, archived, pinned FROM ${keyspace}.user_conversations WHERE user_id = ?";
@@ -89,7 +103,7 @@ pub const MARK_READ_PARTICIPANT: &str = "UPDATE ${keyspace}.conversation_partici
      SET last_read_message_id = ? WHERE conversation_id = ? AND user_id = ?";
 
 /// Every statement of the store, for preparation and for the rules test.
-pub const ALL: [&str; 23] = [
+pub const ALL: [&str; 29] = [
     INSERT_MESSAGE,
     SELECT_MESSAGE,
     HISTORY_DESC,
@@ -104,10 +118,16 @@ pub const ALL: [&str; 23] = [
     CLAIM_CLIENT_ID,
     ADVANCE_LAST_MESSAGE,
     INSERT_CONVERSATION,
+    UPDATE_CONVERSATION_PROFILE,
+    DELETE_CONVERSATION,
+    DELETE_MESSAGES_BUCKET,
     SELECT_CONVERSATION,
     INSERT_PARTICIPANT,
     SELECT_PARTICIPANTS,
+    DELETE_PARTICIPANT,
+    DELETE_PARTICIPANTS,
     INSERT_USER_CONVERSATION,
+    DELETE_USER_CONVERSATION,
     SELECT_USER_CONVERSATIONS,
     SELECT_USER_CONVERSATION,
     SET_FLAGS,
