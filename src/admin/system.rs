@@ -34,6 +34,7 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
             reachable: error.is_none(),
             latency_ms,
             error,
+            detail: None,
         })
         .chain(check.backends.into_iter().map(|b| {
             let (latency_ms, error) = match b.ping {
@@ -46,6 +47,7 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
                 reachable: error.is_none(),
                 latency_ms,
                 error,
+                detail: b.detail,
             }
         }))
         .collect(),

@@ -78,6 +78,8 @@ pub struct BackendCheck {
     pub role: &'static str,
     pub engine: &'static str,
     pub ping: Result<Duration, String>,
+    /// More about its state (the messages cluster's connected nodes).
+    pub detail: Option<String>,
 }
 
 /// Load and throughput on this node.
@@ -230,6 +232,7 @@ impl SystemService {
                 role: backend.role(),
                 engine: backend.engine(),
                 ping: backend.ping().await,
+                detail: backend.detail(),
             });
         }
         // Without Redis a node still serves its own sockets, so the chat is impaired, not down.

@@ -153,6 +153,10 @@ pub trait BackendHealth: Send + Sync {
     fn engine(&self) -> &'static str;
     /// A trivial round trip and how long it took, or why there was none.
     async fn ping(&self) -> Result<Duration, String>;
+    /// More about its state for reports (the messages cluster: nodes connected of known).
+    fn detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The stores of one engine, shared by every request.

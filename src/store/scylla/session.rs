@@ -133,6 +133,14 @@ impl ScyllaHealth {
     pub fn new(session: Arc<Session>) -> Self {
         ScyllaHealth { session }
     }
+
+    /// (connected, known) nodes.
+    fn nodes(&self) -> (usize, usize) {
+        let state = self.session.get_cluster_state();
+        let nodes = state.get_nodes_info();
+        let connected = nodes.iter().filter(|node| node.is_connected()).count();
+        (connected, nodes.len())
+    }
 }
 
 /// `connected` of `known` nodes, as health reports show them.
@@ -153,11 +161,9 @@ impl BackendHealth for ScyllaHealth {
     /// A read of `system.local` on the node the policy picks; fails when no node is connected,
     /// naming how many the driver knows.
     async fn ping(&self) -> Result<Duration, String> {
-        let state = self.session.get_cluster_state();
-        let nodes = state.get_nodes_info();
-        let connected = nodes.iter().filter(|node| node.is_connected()).count();
+        let (connected, known) = self.nodes();
         if connected == 0 {
-            return Err(nodes_summary(0, nodes.len()));
+            return Err(nodes_summary(0, known));
         }
         let started = Instant::now();
         self.session
@@ -166,8 +172,14 @@ impl BackendHealth for ScyllaHealth {
                 (),
             )
             .await
-            .map_err(|err| format!("{}: {err}", nodes_summary(connected, nodes.len())))?;
+            .map_err(|err| format!("{}: {err}", nodes_summary(connected, known)))?;
         Ok(started.elapsed())
+    }
+
+    /// Nodes with a connection of the nodes the driver knows (from the cluster's metadata).
+    fn detail(&self) -> Option<String> {
+        let (connected, known) = self.nodes();
+        Some(nodes_summary(connected, known))
     }
 }
 
