@@ -87,7 +87,11 @@ impl MessagesCluster {
 
     /// `main`'s stores with conversations and messages on this cluster, and the cluster's
     /// health among the backends; only meaningful once the schema is current.
+    /// Refuses a keyspace made with another `messages.bucket_days`, also without migrating.
     pub async fn stores_over(&self, main: Stores) -> Result<Stores, StoreError> {
+        migrator::check_bucket_days(&self.schema(), &self.keyspace, self.bucket_days)
+            .await
+            .map_err(|e| StoreError::Cluster(e.to_string()))?;
         let store = ScyllaStore::open(
             self.session.clone(),
             &self.keyspace,

@@ -139,15 +139,26 @@ pub async fn apply(
     }
     // The first migration makes keyspace_settings; from then on the bucket size is fixed.
     if !known.is_empty() {
-        let stored = schema.claim_bucket_days(keyspace, bucket_days).await?;
-        if stored != bucket_days.to_string() {
-            return Err(MigratorError::BucketDays {
-                stored,
-                configured: bucket_days,
-            });
-        }
+        check_bucket_days(schema, keyspace, bucket_days).await?;
     }
     Ok(done)
+}
+
+/// Fixes the keyspace's bucket size at `bucket_days` if none is stored yet, and refuses a
+/// keyspace made with another: its messages would be looked for in the wrong partitions.
+pub async fn check_bucket_days(
+    schema: &dyn CqlSchema,
+    keyspace: &str,
+    bucket_days: u32,
+) -> Result<(), MigratorError> {
+    let stored = schema.claim_bucket_days(keyspace, bucket_days).await?;
+    if stored != bucket_days.to_string() {
+        return Err(MigratorError::BucketDays {
+            stored,
+            configured: bucket_days,
+        });
+    }
+    Ok(())
 }
 
 /// [`CqlSchema`] on a driver session. Schema statements go unprepared (DDL is run once); the
