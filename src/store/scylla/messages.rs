@@ -20,6 +20,11 @@ use crate::domain::{ConversationId, HistoryPage, Message, MessageId};
 use crate::store::StoreError;
 use crate::store::chat::{ConversationStore, MessageStore};
 
+/// How many more times a resend looks for the message the winning send is writing, and how
+/// long it waits between looks: a claim and the write after it are two round trips apart.
+const RESEND_LOOKUPS: u32 = 5;
+const RESEND_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// A `messages` row as the driver reads it, columns in table order.
 pub(super) type MessageTuple = (
     Uuid,
@@ -150,6 +155,35 @@ impl ScyllaStore {
         }
     }
 
+    /// The answer to a send whose client id another send claimed first: the message stored
+    /// under `(conversation, id)`. The winner may still be between its claim and its write, so
+    /// the message is looked for a few times; if it never appears (the winner crashed), it is
+    /// the same send, and is written here under the claimed id, so that the client id stays
+    /// usable. Not new either way.
+    async fn answer_resend(
+        &self,
+        message: Message,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> Result<(Message, bool), StoreError> {
+        for attempt in 0..=RESEND_LOOKUPS {
+            if let Some(existing) = MessageStore::get(self, conversation, id).await? {
+                return Ok((existing, false));
+            }
+            if attempt < RESEND_LOOKUPS {
+                tokio::time::sleep(RESEND_WAIT).await;
+            }
+        }
+        let claimed = Message {
+            conversation_id: conversation,
+            message_id: id,
+            ..message
+        };
+        self.insert_message(&claimed).await?;
+        self.advance_pointer(&claimed).await?;
+        Ok((stored(&claimed, self.buckets)?, false))
+    }
+
     /// The conversation's span for a history walk; `None` when it does not exist.
     async fn span(&self, id: ConversationId) -> Result<Option<ConversationSpan>, StoreError> {
         Ok(ConversationStore::get(self, id)
@@ -167,20 +201,18 @@ impl MessageStore for ScyllaStore {
     async fn append(&self, message: Message) -> Result<(Message, bool), StoreError> {
         if let Some(client_id) = message.client_msg_id.clone() {
             if let Some((conversation, id)) = self.claim_client_id(&message, &client_id).await? {
-                if let Some(existing) = MessageStore::get(self, conversation, id).await? {
-                    return Ok((existing, false));
-                }
-                // The winner claimed the id but its message is not readable (yet, or ever, if
-                // it crashed): it is the same send, so write it under the claimed id.
-                let claimed = Message {
-                    conversation_id: conversation,
-                    message_id: id,
-                    ..message
-                };
-                self.insert_message(&claimed).await?;
-                self.advance_pointer(&claimed).await?;
-                return Ok((stored(&claimed, self.buckets)?, false));
+                return self.answer_resend(message, conversation, id).await;
             }
+        } else if MessageStore::get(self, message.conversation_id, message.message_id)
+            .await?
+            .is_some()
+        {
+            // A second message under a stored TimeUUID is a bug upstream: refused, never an
+            // overwrite (an INSERT is an upsert). One single-row read, in the partition the
+            // write goes to; a claimed client id needs no such read, its id is fresh.
+            return Err(StoreError::Conflict {
+                field: "message_id",
+            });
         }
         self.insert_message(&message).await?;
         self.advance_pointer(&message).await?;
