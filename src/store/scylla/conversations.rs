@@ -345,3 +345,87 @@ impl ConversationStore for ScyllaStore {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::super::timeuuid::tests::id_at;
+    use super::*;
+
+    fn row(kind: &str, created_ms: i64, last: Option<MessageId>) -> ConversationTuple {
+        (
+            Uuid::new_v4(),
+            Some(kind.to_owned()),
+            None,
+            None,
+            Some(CqlTimestamp(created_ms)),
+            None,
+            last.map(timeuuid),
+        )
+    }
+
+    fn summary(pinned: bool, created_ms: i64, last: Option<MessageId>) -> ConversationSummary {
+        ConversationSummary {
+            conversation: conversation(row("direct", created_ms, last)).unwrap(),
+            peer_id: None,
+            group_id: None,
+            last_message: None,
+            unread_count: 0,
+            last_read_message_id: None,
+            muted: false,
+            archived: false,
+            pinned,
+        }
+    }
+
+    #[test]
+    fn a_conversation_row_reads_back_with_its_pointer_and_refuses_what_we_never_write() {
+        let last = id_at(1_764_000_000_000_000_000, 1, [3; 6]);
+        let read = conversation(row("group", 1_700_000_000_123, Some(last))).unwrap();
+        assert_eq!(read.kind, ConversationKind::Group);
+        assert_eq!(read.last_message_id, Some(last));
+        assert_eq!(
+            read.created_at,
+            DateTime::<Utc>::from_timestamp_millis(1_700_000_000_123).unwrap()
+        );
+        assert_eq!(
+            read.updated_at, read.created_at,
+            "never updated: its creation"
+        );
+        assert!(conversation(row("channel", 0, None)).is_err());
+        let mut no_time = row("direct", 0, None);
+        no_time.4 = None;
+        assert!(conversation(no_time).is_err());
+    }
+
+    #[test]
+    fn the_list_is_pinned_first_then_by_newest_message_then_by_creation() {
+        let (early, late) = (
+            id_at(1_764_000_000_000_000_000, 0, [1; 6]),
+            id_at(1_764_000_001_000_000_000, 0, [1; 6]),
+        );
+        let mut list = [
+            summary(false, 10, Some(early)),
+            summary(false, 30, None),
+            summary(true, 5, Some(early)),
+            summary(false, 20, Some(late)),
+            summary(false, 40, None),
+        ];
+        list.sort_by(list_order);
+        let order: Vec<(bool, i64)> = list
+            .iter()
+            .map(|s| (s.pinned, s.conversation.created_at.timestamp_millis()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (true, 5),
+                (false, 20),
+                (false, 10),
+                (false, 40),
+                (false, 30)
+            ]
+        );
+    }
+}
