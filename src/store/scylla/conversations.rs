@@ -27,6 +27,8 @@ use crate::store::chat::{ConversationStore, MessageStore};
 const UNREAD_CAP: u32 = 1000;
 /// The SQL engines list at most this many conversations.
 const SUMMARIES_SHOWN: usize = 500;
+/// Conversations of a list summarized at the same time.
+const SUMMARIES_AT_ONCE: usize = 32;
 /// Rows of one user's `user_conversations` partition read at most for a list.
 const CONVERSATIONS_READ: usize = 10_000;
 /// Rows of one `conversation_participants` partition read at most (a group's size is bounded
@@ -253,13 +255,24 @@ impl ConversationStore for ScyllaStore {
         let rows: Vec<UserConversationTuple> = self
             .rows(SELECT_USER_CONVERSATIONS, (user.0,), CONVERSATIONS_READ)
             .await?;
-        let mut summaries = Vec::new();
-        for row in rows {
-            if row.5.unwrap_or(false) != archived {
-                continue;
+        let rows: Vec<UserConversationTuple> = rows
+            .into_iter()
+            .filter(|row| row.5.unwrap_or(false) == archived)
+            .collect();
+        // Each summary is a few single-partition reads on other partitions: run them side by
+        // side, a bounded number at a time, rather than one round trip after another.
+        let mut summaries = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(SUMMARIES_AT_ONCE) {
+            let mut reads = tokio::task::JoinSet::new();
+            for row in chunk.iter().cloned() {
+                let store = self.clone();
+                reads.spawn(async move { store.summarize(user, row).await });
             }
-            if let Some(summary) = self.summarize(user, row).await? {
-                summaries.push(summary);
+            while let Some(read) = reads.join_next().await {
+                let summary = read.map_err(|e| {
+                    StoreError::Cluster(format!("a conversation summary's reads stopped: {e}"))
+                })??;
+                summaries.extend(summary);
             }
         }
         summaries.sort_by(list_order);
