@@ -6,7 +6,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use omegachat_contract::Config;
-use omegachat_contract::config::MessagesEngine;
 use omegachat_contract::runtime::RuntimeDirs;
 use tokio::net::TcpListener;
 
@@ -31,10 +30,6 @@ pub enum StartupError {
     },
     #[error("invalid server.trusted_proxies: {0}")]
     TrustedProxies(String),
-    #[error(
-        "messages.url names a ScyllaDB cluster, but this omegachatd cannot keep messages there yet (issue 12): leave messages.url empty to keep them in the main database"
-    )]
-    MessagesEngineUnavailable,
     #[error(transparent)]
     Admin(#[from] admin::SocketError),
     #[error(transparent)]
@@ -114,15 +109,18 @@ impl Application {
                 .trusted_proxy_networks()
                 .map_err(StartupError::TrustedProxies)?,
         );
-        // Refused rather than ignored: messages would silently go to the main database, which
-        // other nodes configured the same way might not share.
-        if !matches!(config.messages.engine(), Ok(MessagesEngine::MainDatabase)) {
-            return Err(StartupError::MessagesEngineUnavailable);
-        }
         let database = Database::connect(&config.database).await?;
+        // Where messages live is decided here, once: a cluster that cannot be reached stops the
+        // start rather than letting messages go to the main database, which other nodes
+        // configured the same way would not share.
+        let messages = store::connect_messages(&config.messages).await?;
         let engine = config.database.engine().map_err(store::StoreError::Setup)?;
+        // One rule for both schemas: a cluster needs PostgreSQL, where "auto" means no.
         if config.database.auto_migrate.applies_to(&engine) {
             database.migrate().await?;
+            if let Some(cluster) = &messages {
+                cluster.migrate().await?;
+            }
         }
         let admin_path = config
             .admin
@@ -136,7 +134,7 @@ impl Application {
         }
         let admin = admin::bind(&admin_path, &config.admin.group, record.as_deref())?;
         let addr = config.server.listen;
-        let system = Arc::new(SystemService::new(config, database.clone()));
+        let system = Arc::new(SystemService::new(config, database.clone(), messages));
         match system.start().await? {
             Started::Serving(_) => {}
             Started::MigrationsPending(n) => tracing::warn!(

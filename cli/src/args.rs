@@ -59,7 +59,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check the daemon and its backends; exit 0 healthy, 1 degraded, 2 down or unreachable
+    /// Check the daemon and its backends (database, messages cluster with its connected nodes,
+    /// Redis); exit 0 healthy, 1 degraded, 2 down or unreachable
     Health,
     /// Show uptime, connections, rooms and throughput, and every live node with the chat's totals
     Status,
@@ -106,9 +107,12 @@ omegactl completions bash > /etc/bash_completion.d/omegactl")]
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
-    /// List applied and pending migrations of each storage engine
+    /// List applied and pending migrations of each storage engine: the database (sqlite or
+    /// postgres) and, when messages.url names one, the messages cluster (scylla, from cql/)
     Status,
-    /// Apply every pending migration (the public API serves again once the schema is current)
+    /// Apply every pending migration of each engine, the database first (the public API serves
+    /// again once every schema is current); on the messages cluster each statement waits for
+    /// schema agreement
     Up,
 }
 

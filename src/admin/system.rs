@@ -34,6 +34,7 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
             reachable: error.is_none(),
             latency_ms,
             error,
+            detail: None,
         })
         .chain(check.backends.into_iter().map(|b| {
             let (latency_ms, error) = match b.ping {
@@ -46,6 +47,7 @@ pub async fn health(state: AdminState, _: GetHealth) -> Result<HealthReport, Api
                 reachable: error.is_none(),
                 latency_ms,
                 error,
+                detail: b.detail,
             }
         }))
         .collect(),
@@ -101,18 +103,21 @@ fn chat_nodes(nodes: Nodes) -> (Vec<NodeStatus>, ChatTotals, Option<String>) {
     (list, totals, nodes.error)
 }
 
-fn report(migrations: Migrations) -> MigrationReport {
+fn report(engines: Vec<Migrations>) -> MigrationReport {
     let info = |m: MigrationState| MigrationInfo {
         version: m.version,
         description: m.description,
         applied_at: m.applied_at,
     };
     MigrationReport {
-        engines: vec![EngineMigrations {
-            engine: migrations.engine.into(),
-            applied: migrations.applied.into_iter().map(info).collect(),
-            pending: migrations.pending.into_iter().map(info).collect(),
-        }],
+        engines: engines
+            .into_iter()
+            .map(|migrations| EngineMigrations {
+                engine: migrations.engine.into(),
+                applied: migrations.applied.into_iter().map(info).collect(),
+                pending: migrations.pending.into_iter().map(info).collect(),
+            })
+            .collect(),
     }
 }
 

@@ -56,7 +56,7 @@ pub async fn readyz(State(state): State<Services>) -> Result<Json<Value>, ApiErr
         "database": { "engine": engine, "latency_ms": latency.as_secs_f64() * 1000.0 },
     });
     for backend in &state.backends {
-        let report = match backend.ping().await {
+        let mut report = match backend.ping().await {
             Ok(latency) => json!({
                 "engine": backend.engine(),
                 "reachable": true,
@@ -67,6 +67,9 @@ pub async fn readyz(State(state): State<Services>) -> Result<Json<Value>, ApiErr
                 json!({ "engine": backend.engine(), "reachable": false, "error": why })
             }
         };
+        if let Some(detail) = backend.detail() {
+            report["detail"] = json!(detail);
+        }
         body[backend.role()] = report;
     }
     Ok(Json(body))

@@ -140,7 +140,13 @@ impl Services {
             preview,
             bus,
             health: stores.health.clone(),
-            backends: shared.backends,
+            // The stores' own (the messages cluster), then the shared state's (Redis).
+            backends: stores
+                .backends
+                .iter()
+                .cloned()
+                .chain(shared.backends)
+                .collect(),
         })
     }
 }

@@ -142,9 +142,10 @@ impl From<StoreError> for ServiceError {
         match err {
             StoreError::Conflict { field } => ServiceError::Conflict { field },
             StoreError::NotFound => ServiceError::NotFound("record"),
-            StoreError::Backend(_) | StoreError::Migration(_) | StoreError::Setup(_) => {
-                ServiceError::Unavailable(err)
-            }
+            StoreError::Backend(_)
+            | StoreError::Cluster(_)
+            | StoreError::Migration(_)
+            | StoreError::Setup(_) => ServiceError::Unavailable(err),
         }
     }
 }

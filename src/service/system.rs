@@ -19,6 +19,7 @@ use super::nodes::Nodes;
 use super::{ServiceError, Services};
 use crate::store::audit::AuditRecord;
 use crate::store::database::{BackupError, Database, MigrationState};
+use crate::store::scylla::MessagesCluster;
 use crate::store::{DatabaseHealth, Stores};
 
 /// A backend slower than this is reported as degraded.
@@ -77,6 +78,8 @@ pub struct BackendCheck {
     pub role: &'static str,
     pub engine: &'static str,
     pub ping: Result<Duration, String>,
+    /// More about its state (the messages cluster's connected nodes).
+    pub detail: Option<String>,
 }
 
 /// Load and throughput on this node.
@@ -93,7 +96,7 @@ pub struct Status {
     pub nodes: Option<Nodes>,
 }
 
-/// The schema migrations of the database.
+/// The schema migrations of one storage engine (the main database, the messages cluster).
 #[derive(Debug, Clone)]
 pub struct Migrations {
     pub engine: &'static str,
@@ -110,6 +113,9 @@ struct Running {
 pub struct SystemService {
     config: Config,
     database: Database,
+    /// The cluster holding messages when `messages.url` names one; its schema is migrated and
+    /// reported beside the database's, and the services start once both are current.
+    messages: Option<MessagesCluster>,
     started_at: Instant,
     running: OnceLock<Running>,
     /// Held while the services are built, so that start-up and a `migrate up` build them once.
@@ -123,11 +129,12 @@ pub struct SystemService {
 }
 
 impl SystemService {
-    pub fn new(config: Config, database: Database) -> Self {
+    pub fn new(config: Config, database: Database, messages: Option<MessagesCluster>) -> Self {
         Self {
             send_limit: AtomicU32::new(config.chat.sends_per_user_per_minute),
             config,
             database,
+            messages,
             started_at: Instant::now(),
             running: OnceLock::new(),
             starting: Mutex::new(()),
@@ -162,11 +169,14 @@ impl SystemService {
         if let Some(services) = self.serving() {
             return Ok(Started::Serving(services));
         }
-        let pending = self.database.pending_migrations().await?;
+        let pending = self.pending_migrations().await?;
         if pending > 0 {
             return Ok(Started::MigrationsPending(pending));
         }
-        let stores = self.database.stores();
+        let stores = match &self.messages {
+            Some(cluster) => cluster.stores_over(self.database.stores()).await?,
+            None => self.database.stores(),
+        };
         let services = Services::build(&self.config, &stores).await?;
         let running = self.running.get_or_init(|| Running { services, stores });
         // A reload that ran while the services were being built stored its value here first.
@@ -211,7 +221,7 @@ impl SystemService {
             Err(_) => Err(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
         };
         let pending_migrations = match ping {
-            Ok(_) => self.database.pending_migrations().await.unwrap_or(0),
+            Ok(_) => self.pending_migrations().await.unwrap_or(0),
             Err(_) => 0,
         };
         let serving = self.serving().is_some();
@@ -222,6 +232,7 @@ impl SystemService {
                 role: backend.role(),
                 engine: backend.engine(),
                 ping: backend.ping().await,
+                detail: backend.detail(),
             });
         }
         // Without Redis a node still serves its own sockets, so the chat is impaired, not down.
@@ -286,8 +297,25 @@ impl SystemService {
         }
     }
 
-    /// Applied and pending migrations.
-    pub async fn migrations(&self) -> Result<Migrations, ServiceError> {
+    /// Known migrations not applied yet, over every engine.
+    async fn pending_migrations(&self) -> Result<usize, crate::store::StoreError> {
+        let mut pending = self.database.pending_migrations().await?;
+        if let Some(cluster) = &self.messages {
+            pending += cluster.pending_migrations().await?;
+        }
+        Ok(pending)
+    }
+
+    /// Applied and pending migrations of each engine: the database, then the messages cluster.
+    pub async fn migrations(&self) -> Result<Vec<Migrations>, ServiceError> {
+        let split = |engine, all: Vec<MigrationState>| {
+            let (applied, pending) = all.into_iter().partition(|m| m.applied_at.is_some());
+            Migrations {
+                engine,
+                applied,
+                pending,
+            }
+        };
         let all = self
             .database
             .migrations()
@@ -296,16 +324,22 @@ impl SystemService {
                 code: "database_unavailable",
                 message: format!("the database did not answer: {e}"),
             })?;
-        let (applied, pending) = all.into_iter().partition(|m| m.applied_at.is_some());
-        Ok(Migrations {
-            engine: self.database.engine(),
-            applied,
-            pending,
-        })
+        let mut engines = vec![split(self.database.engine(), all)];
+        if let Some(cluster) = &self.messages {
+            let all = cluster
+                .migrations()
+                .await
+                .map_err(|e| ServiceError::NotReady {
+                    code: "messages_cluster_unavailable",
+                    message: format!("the messages cluster did not answer: {e}"),
+                })?;
+            engines.push(split(crate::store::scylla::cluster::ENGINE, all));
+        }
+        Ok(engines)
     }
 
     /// Applies what is pending and, if the daemon was waiting for that, starts the services.
-    pub async fn migrate(&self) -> Result<Migrations, ServiceError> {
+    pub async fn migrate(&self) -> Result<Vec<Migrations>, ServiceError> {
         self.database
             .migrate()
             .await
@@ -315,6 +349,14 @@ impl SystemService {
                     "{e}; the database is unchanged past the last successful migration"
                 ),
             })?;
+        if let Some(cluster) = &self.messages {
+            cluster.migrate().await.map_err(|e| ServiceError::Failed {
+                code: "migration_failed",
+                message: format!(
+                    "{e}; the keyspace is unchanged past the last recorded migration (its statements are safe to run again)"
+                ),
+            })?;
+        }
         match self.start().await {
             Ok(Started::Serving(_)) => tracing::info!("schema is current; serving the public API"),
             Ok(Started::MigrationsPending(n)) => {

@@ -63,6 +63,9 @@ pub enum StoreError {
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
     Backend(#[source] sqlx::Error),
+    /// The messages cluster (ScyllaDB/Cassandra) could not be reached or answered with an error.
+    #[error("messages cluster error: {0}")]
+    Cluster(String),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -152,6 +155,10 @@ pub trait BackendHealth: Send + Sync {
     fn engine(&self) -> &'static str;
     /// A trivial round trip and how long it took, or why there was none.
     async fn ping(&self) -> Result<Duration, String>;
+    /// More about its state for reports (the messages cluster: nodes connected of known).
+    fn detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The stores of one engine, shared by every request.
@@ -167,6 +174,26 @@ pub struct Stores {
     pub audit: Arc<dyn audit::AuditStore>,
     pub account_admin: Arc<dyn accounts::AccountAdminStore>,
     pub health: Arc<dyn DatabaseHealth>,
+    /// Backends the stores use besides the main database (the messages cluster), for health.
+    pub backends: Vec<Arc<dyn BackendHealth>>,
+}
+
+/// Where messages live, connected: picked once at start-up from `messages.url`. `None` keeps
+/// them in the main database; a cluster's stores replace the main database's for
+/// conversations and messages ([`scylla::MessagesCluster::stores_over`]).
+pub async fn connect_messages(
+    config: &omegachat_contract::config::MessagesConfig,
+) -> Result<Option<scylla::MessagesCluster>, StoreError> {
+    use omegachat_contract::config::MessagesEngine;
+    match config
+        .engine()
+        .map_err(|e| StoreError::Setup(format!("messages.url {e}")))?
+    {
+        MessagesEngine::MainDatabase => Ok(None),
+        MessagesEngine::Scylla(target) => Ok(Some(
+            scylla::MessagesCluster::connect(config, &target).await?,
+        )),
+    }
 }
 
 /// Escapes `LIKE` wildcards so a search for `a_b` matches only that text (`\` is the escape).

@@ -153,6 +153,7 @@ pub struct DatabaseConfig {
     /// Apply pending schema migrations when the daemon starts: true, false, or "auto" (yes for SQLite,
     /// no for PostgreSQL). When migrations are pending and not applied, the public API answers 503 and
     /// `omegactl migrate status | up` (over the admin socket, which keeps working) shows and applies them.
+    /// The same rule covers the messages cluster's cql/ migrations when messages.url names one.
     pub auto_migrate: AutoMigrate,
 }
 

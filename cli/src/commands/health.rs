@@ -36,9 +36,15 @@ fn render_health(report: &HealthReport) -> String {
         ("serving", output::yes_no(report.serving)),
         ("pending migrations", report.pending_migrations.to_string()),
     ]);
-    let mut table = Table::new(&["ROLE", "ENGINE", "REACHABLE", "LATENCY", "ERROR"]);
+    // The DETAIL column only when a backend has one (the messages cluster's nodes).
+    let details = report.backends.iter().any(|b| b.detail.is_some());
+    let mut columns = vec!["ROLE", "ENGINE", "REACHABLE", "LATENCY", "ERROR"];
+    if details {
+        columns.insert(4, "DETAIL");
+    }
+    let mut table = Table::new(&columns);
     for backend in &report.backends {
-        table.row(vec![
+        let mut row = vec![
             backend.role.clone(),
             backend.engine.clone(),
             output::yes_no(backend.reachable),
@@ -46,7 +52,11 @@ fn render_health(report: &HealthReport) -> String {
                 .latency_ms
                 .map_or_else(|| "-".to_owned(), |ms| format!("{ms:.2} ms")),
             output::or_dash(backend.error.as_deref()),
-        ]);
+        ];
+        if details {
+            row.insert(4, output::or_dash(backend.detail.as_deref()));
+        }
+        table.row(row);
     }
     if !table.is_empty() {
         out.push('\n');
@@ -144,6 +154,7 @@ mod tests {
                     reachable: true,
                     latency_ms: Some(0.4321),
                     error: None,
+                    detail: None,
                 },
                 BackendHealth {
                     role: "fanout".into(),
@@ -151,6 +162,7 @@ mod tests {
                     reachable: false,
                     latency_ms: None,
                     error: Some("connection refused".into()),
+                    detail: None,
                 },
             ],
             pending_migrations: 2,
@@ -173,6 +185,31 @@ mod tests {
              fanout    redis     no         -        connection refused\n\
              \n\
              The public API waits for the schema: run `omegactl migrate up`.\n"
+        );
+    }
+
+    #[test]
+    fn the_messages_cluster_shows_its_connected_nodes() {
+        let mut health = report(HealthStatus::Healthy);
+        health.serving = true;
+        health.pending_migrations = 0;
+        health.backends.truncate(1);
+        health.backends.push(BackendHealth {
+            role: "messages".into(),
+            engine: "scylla".into(),
+            reachable: true,
+            latency_ms: Some(1.5),
+            error: None,
+            detail: Some("2/3 nodes connected".into()),
+        });
+        let text = render_health(&health);
+        assert!(
+            text.ends_with(
+                "ROLE      ENGINE    REACHABLE  LATENCY  DETAIL               ERROR\n\
+                 database  postgres  yes        0.43 ms  -                    -\n\
+                 messages  scylla    yes        1.50 ms  2/3 nodes connected  -\n"
+            ),
+            "{text}"
         );
     }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::MessageId;
 
 /// 100 ns ticks from the Gregorian epoch of v1 UUIDs (1582-10-15) to the Unix epoch.
-const GREGORIAN_TO_UNIX_TICKS: i64 = 0x01B2_1DD2_1381_4000;
+pub(super) const GREGORIAN_TO_UNIX_TICKS: i64 = 0x01B2_1DD2_1381_4000;
 /// v1 timestamps count 100 ns ticks.
 const TICKS_PER_MILLI: i64 = 10_000;
 

@@ -67,6 +67,7 @@ impl<DB: SqlEngine> SqlStore<DB> {
             audit: Arc::new(store.clone()),
             account_admin: Arc::new(store),
             health,
+            backends: Vec::new(),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! Each concern is one `suite` function taking trait objects (`users::suite(&dyn UserStore)`,
 //! …), in the manner of Garage's `test_suite(db)`: an engine joins by opening its stores and
 //! calling them. SQLite and PostgreSQL run here on a fresh database per concern, opened directly
-//! (no daemon, so no signing key or other start-up rows get in the way); the ScyllaDB store will
-//! call the same functions. Counters run on `MemoryCounters` and on `RedisCounters` against the
+//! (no daemon, so no signing key or other start-up rows get in the way); the ScyllaDB stores call
+//! the same functions in `scylla.rs` when a node is named. Counters run on `MemoryCounters` and on `RedisCounters` against the
 //! test Redis (under a key prefix of their own); presence on `MemoryPresence` and on one
 //! `RedisPresence` node, and `presence_nodes` tells what several nodes sharing Redis see.
 //!
@@ -21,6 +21,7 @@ mod keys;
 mod messages;
 mod presence;
 mod presence_nodes;
+mod scylla;
 mod users;
 
 use std::collections::BTreeMap;

@@ -28,7 +28,7 @@ impl HealthStatus {
 /// One storage or messaging backend as seen from the daemon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackendHealth {
-    /// What it is for: `database`, later `messages`, `fanout`.
+    /// What it is for: `database`, `messages`, `fanout`.
     pub role: String,
     /// Which engine: `sqlite`, `postgres`, `redis`, `scylla`.
     pub engine: String,
@@ -37,6 +37,9 @@ pub struct BackendHealth {
     pub latency_ms: Option<f64>,
     /// Why it did not answer.
     pub error: Option<String>,
+    /// More about its state, e.g. `3/3 nodes connected` for the messages cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

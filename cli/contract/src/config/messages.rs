@@ -22,8 +22,10 @@ pub struct MessagesConfig {
     /// then the keyspace (lowercase letters, digits and _, starting with a letter, at most 48).
     /// "scylla://USER:PASSWORD@host/keyspace" with password authentication.
     /// Empty: messages live in the main database. A cluster needs database.url to be PostgreSQL.
-    /// Not available yet: the ScyllaDB message store is being built (issue 12), and the daemon
-    /// refuses to start with a cluster named here rather than store messages elsewhere.
+    /// The daemon does not start while the cluster cannot be reached (messages never fall back to
+    /// the main database). Its schema comes from the cql/ migrations: omegactl migrate up, or
+    /// database.auto_migrate. Not yet run against a real cluster: see "Messages on ScyllaDB" in the
+    /// README for what was verified.
     pub url: String,
     /// How the keyspace is replicated when the migrations create it: "NetworkTopologyStrategy"
     /// (production; copies per datacenter, see datacenters) or "SimpleStrategy" (one datacenter,
