@@ -114,6 +114,15 @@ impl Application {
         // start rather than letting messages go to the main database, which other nodes
         // configured the same way would not share.
         let messages = store::connect_messages(&config.messages).await?;
+        if messages.is_some() {
+            // Said at every start, not hidden in a document: see README, "Messages on ScyllaDB".
+            tracing::warn!(
+                "messages.url is set: messages live on ScyllaDB/Cassandra through a store that \
+                 OmegaChat's own test suite has never run against a cluster; before trusting it \
+                 with real messages, run the store suite against yours \
+                 (OMEGACHAT_TEST_SCYLLA_URL=scylla://host:9042/keyspace .ci/test)"
+            );
+        }
         let engine = config.database.engine().map_err(store::StoreError::Setup)?;
         // One rule for both schemas: a cluster needs PostgreSQL, where "auto" means no.
         if config.database.auto_migrate.applies_to(&engine) {
