@@ -74,6 +74,7 @@ fn build_public(config: &Config, services: &Services) -> PublicApi {
     let origins = AllowedOrigins(Arc::new(config.realtime.allowed_origins.clone()));
     let router = crate::http::router(services.clone(), config.server.max_body_bytes)
         .layer(realtime.layer.clone())
+        .layer(axum::middleware::from_fn(realtime::detach::detach))
         .layer(axum::middleware::from_fn_with_state(
             origins,
             realtime::origin::check,

@@ -17,8 +17,8 @@ use tokio_tungstenite::{
     WebSocketStream,
     tungstenite::{
         self, Message,
-        handshake::derive_accept_key,
         error::{CapacityError, ProtocolError},
+        handshake::derive_accept_key,
         protocol::{CloseFrame, Role, WebSocketConfig, frame::coding::CloseCode},
     },
 };
@@ -134,47 +134,53 @@ where
         let conn = PreConnectBudget::new(conn, max_bytes, lifted);
         WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config))
     };
-    let (socket, ws) = if let Some(sid) = sid {
-        match engine.get_socket(sid) {
-            None => return Err(Error::UnknownSessionID(sid)),
-            Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
-            Some(socket) => {
-                let mut ws = ws_init(socket.connect_sent.clone()).await;
+    // OmegaChat patch: the opening (handshake or upgrade) is boxed, so the task that then reads
+    // the socket for its whole life is sized for reading, not for the opening's larger futures
+    // (bytes per idle connection).
+    let (socket, ws) = Box::pin(async {
+        Ok::<_, Error>(if let Some(sid) = sid {
+            match engine.get_socket(sid) {
+                None => return Err(Error::UnknownSessionID(sid)),
+                Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
+                Some(socket) => {
+                    let mut ws = ws_init(socket.connect_sent.clone()).await;
 
-                let upgrade_fut = upgrade_handshake::<H, Budgeted<S>>(&socket, &mut ws);
-                match tokio::time::timeout(engine.config.upgrade_timeout, upgrade_fut)
-                    .with_cancellation_token(&socket.cancellation_token)
-                    .await
-                {
-                    Some(Ok(res)) => res?,
-                    Some(Err(_)) => {
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!(?sid, "ws upgrade timed out, closing session");
-                        engine.close_session(socket.id, DisconnectReason::TransportError);
-                        return Err(Error::Upgrade);
+                    let upgrade_fut = upgrade_handshake::<H, Budgeted<S>>(&socket, &mut ws);
+                    match tokio::time::timeout(engine.config.upgrade_timeout, upgrade_fut)
+                        .with_cancellation_token(&socket.cancellation_token)
+                        .await
+                    {
+                        Some(Ok(res)) => res?,
+                        Some(Err(_)) => {
+                            #[cfg(feature = "tracing")]
+                            tracing::debug!(?sid, "ws upgrade timed out, closing session");
+                            engine.close_session(socket.id, DisconnectReason::TransportError);
+                            return Err(Error::Upgrade);
+                        }
+                        None => {
+                            #[cfg(feature = "tracing")]
+                            tracing::debug!(?sid, "socket is being closed");
+                            return Err(Error::Upgrade);
+                        }
                     }
-                    None => {
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!(?sid, "socket is being closed");
-                        return Err(Error::Upgrade);
-                    }
+                    (socket, ws)
                 }
-                (socket, ws)
             }
-        }
-    } else {
-        let socket = engine.create_session(protocol, TransportType::Websocket, req_data, false);
+        } else {
+            let socket = engine.create_session(protocol, TransportType::Websocket, req_data, false);
 
-        #[cfg(feature = "tracing")]
-        tracing::debug!("new websocket connection");
+            #[cfg(feature = "tracing")]
+            tracing::debug!("new websocket connection");
 
-        let mut ws = ws_init(socket.connect_sent.clone()).await;
-        init_handshake(socket.id, &mut ws, &engine.config).await?;
-        socket
-            .clone()
-            .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
-        (socket, ws)
-    };
+            let mut ws = ws_init(socket.connect_sent.clone()).await;
+            init_handshake(socket.id, &mut ws, &engine.config).await?;
+            socket
+                .clone()
+                .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
+            (socket, ws)
+        })
+    })
+    .await?;
     let (tx, mut rx) = ws.split();
 
     // OmegaChat patch: the reader decides how the connection ends (1009 for an oversized
@@ -426,11 +432,15 @@ fn owed_close_frame(err: &Error) -> Option<CloseFrame> {
         return None;
     };
     let (code, reason) = match &**err {
-        tungstenite::Error::Capacity(CapacityError::MessageTooLong { max_size, .. }) => {
-            (CloseCode::Size, format!("message larger than {max_size} bytes"))
-        }
+        tungstenite::Error::Capacity(CapacityError::MessageTooLong { max_size, .. }) => (
+            CloseCode::Size,
+            format!("message larger than {max_size} bytes"),
+        ),
         tungstenite::Error::Capacity(_) => (CloseCode::Size, "frame too large".to_owned()),
-        tungstenite::Error::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref::<BudgetExceeded>()) {
+        tungstenite::Error::Io(io) => match io
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<BudgetExceeded>())
+        {
             Some(budget) => (CloseCode::Size, budget.to_string()),
             None => return None,
         },
@@ -616,7 +626,11 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Arc::new(OnceLock::new())));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(
+            socket.clone(),
+            tx,
+            Arc::new(OnceLock::new()),
+        ));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!writer.is_finished(), "the writer should wait for the lock");
 
@@ -637,7 +651,11 @@ mod tests {
         let (tx, _rx) = server.split();
 
         let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx, Arc::new(OnceLock::new())));
+        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(
+            socket.clone(),
+            tx,
+            Arc::new(OnceLock::new()),
+        ));
         tokio::time::sleep(Duration::from_millis(20)).await;
 
         socket.cancellation_token.cancel();
