@@ -113,12 +113,12 @@ impl From<ServiceError> for ApiError {
                 "not_found",
                 format!("{what} not found"),
             ),
-            ServiceError::RateLimited { retry_after } => {
+            ServiceError::RateLimited { what, retry_after } => {
                 let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
                 let mut e = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
-                    format!("sending too fast: try again in {secs} seconds"),
+                    format!("{what}: try again in {secs} seconds"),
                 );
                 e.retry_after_secs = Some(secs);
                 e

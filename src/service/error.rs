@@ -67,9 +67,12 @@ pub enum ServiceError {
     /// The thing asked for does not exist (or the caller may not know it does).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// Too many sends; try again after the given time.
-    #[error("sending too fast: try again in {} seconds", retry_after.as_secs().max(1))]
-    RateLimited { retry_after: Duration },
+    /// Too many of `what` (sends, link previews); try again after the given time.
+    #[error("{what}: try again in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited {
+        what: &'static str,
+        retry_after: Duration,
+    },
     /// Too many attempts; try again after the given time.
     #[error("too many attempts: try again in {} seconds", retry_after.as_secs().max(1))]
     Throttled { retry_after: Duration },

@@ -205,6 +205,8 @@ async fn previews_need_a_signed_in_user_and_are_rate_limited_per_user() {
         (status, error["code"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
     );
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("link previews"), "{message}");
     // Cached previews cost nothing; another user has a budget of their own.
     preview_ok(&app, &user, &site.url("/og")).await;
     let other = app.signed_up("someone-else").await;

@@ -171,23 +171,14 @@ impl ConversationService {
     ) -> Result<Message, ServiceError> {
         self.require_participant(me.id, id).await?;
         self.validate_content(&content, false)?;
-        let existing = self
-            .messages
-            .get(id, message)
-            .await?
-            .ok_or(ServiceError::NotFound("message"))?;
-        if existing.sender_id != me.id || existing.message_type == MessageType::System {
-            return Err(ServiceError::forbidden(
-                "not_sender",
-                "only the sender may edit a message",
-            ));
-        }
-        if existing.deleted {
-            return Err(ServiceError::conflict(
-                "deleted",
-                "a deleted message cannot be edited",
-            ));
-        }
+        self.senders_live_message(
+            me,
+            id,
+            message,
+            "only the sender may edit a message",
+            "a deleted message cannot be edited",
+        )
+        .await?;
         let edited = self.messages.edit(id, message, &content).await?;
         let recipients = self.participants(id).await?;
         self.bus.publish(Envelope {
@@ -195,6 +186,30 @@ impl ConversationService {
             event: Event::MessageEdited(edited.clone()),
         });
         Ok(edited)
+    }
+
+    /// The message, for a change only its sender may make and not once it is deleted (the two
+    /// texts say which change was refused).
+    async fn senders_live_message(
+        &self,
+        me: &User,
+        id: ConversationId,
+        message: MessageId,
+        not_sender: &str,
+        deleted: &str,
+    ) -> Result<Message, ServiceError> {
+        let existing = self
+            .messages
+            .get(id, message)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if existing.sender_id != me.id || existing.message_type == MessageType::System {
+            return Err(ServiceError::forbidden("not_sender", not_sender));
+        }
+        if existing.deleted {
+            return Err(ServiceError::conflict("deleted", deleted));
+        }
+        Ok(existing)
     }
 
     /// Hides the link preview of a message for everyone: its sender may. Kept in the message's
@@ -208,22 +223,14 @@ impl ConversationService {
     ) -> Result<Message, ServiceError> {
         self.require_participant(me.id, id).await?;
         let existing = self
-            .messages
-            .get(id, message)
-            .await?
-            .ok_or(ServiceError::NotFound("message"))?;
-        if existing.sender_id != me.id || existing.message_type == MessageType::System {
-            return Err(ServiceError::forbidden(
-                "not_sender",
+            .senders_live_message(
+                me,
+                id,
+                message,
                 "only the sender may dismiss a message's link preview",
-            ));
-        }
-        if existing.deleted {
-            return Err(ServiceError::conflict(
-                "deleted",
                 "a deleted message has no preview",
-            ));
-        }
+            )
+            .await?;
         if existing.metadata.get(PREVIEW_KEY).map(String::as_str) == Some(PREVIEW_DISMISSED) {
             return Ok(existing);
         }
@@ -284,7 +291,10 @@ impl ConversationService {
         let count = self.counters.hit(&key, window).await;
         if count > self.send_limit.load(Ordering::Relaxed) {
             let (_, retry_after) = self.counters.get(&key).await;
-            return Err(ServiceError::RateLimited { retry_after });
+            return Err(ServiceError::RateLimited {
+                what: "sending too fast",
+                retry_after,
+            });
         }
         Ok(())
     }

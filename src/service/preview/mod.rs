@@ -180,7 +180,10 @@ impl PreviewService {
         let key = format!("previews:user:{user}");
         if self.counters.hit(&key, window).await > self.config.fetches_per_user_per_minute {
             let (_, retry_after) = self.counters.get(&key).await;
-            return Err(ServiceError::RateLimited { retry_after });
+            return Err(ServiceError::RateLimited {
+                what: "too many new link previews",
+                retry_after,
+            });
         }
         Ok(())
     }
