@@ -15,6 +15,8 @@ pub struct NodeService {
     id: String,
     host: String,
     address: OnceLock<SocketAddr>,
+    /// Told when `address` is set: the first announcement goes out then, not a heartbeat later.
+    bound: Arc<tokio::sync::Notify>,
     started_at: u64,
     presence: Arc<PresenceService>,
     conversations: Arc<ConversationService>,
@@ -49,6 +51,7 @@ impl NodeService {
             id,
             host,
             address: OnceLock::new(),
+            bound: Arc::new(tokio::sync::Notify::new()),
             started_at: unix_now(),
             presence,
             conversations,
@@ -60,6 +63,7 @@ impl NodeService {
     /// Records the public listener's address once bound (the real port when configured as 0).
     pub fn set_address(&self, address: SocketAddr) {
         let _ = self.address.set(address);
+        self.bound.notify_one();
     }
 
     /// This node's figures now.
@@ -147,6 +151,12 @@ pub fn spawn_announcements(nodes: Weak<NodeService>, every: Duration) {
             // Not before the listener is bound: a card without an address would be listed
             // until the next heartbeat.
             if nodes.address.get().is_none() {
+                let bound = nodes.bound.clone();
+                drop(nodes);
+                tokio::select! {
+                    () = bound.notified() => ticks.reset_immediately(),
+                    _ = ticks.tick() => {}
+                }
                 continue;
             }
             if nodes.withdrawn.load(Ordering::Relaxed) {
