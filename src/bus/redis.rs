@@ -232,7 +232,6 @@ impl RedisBus {
             return;
         };
         match codec::decode(payload) {
-            Ok((origin, _)) if origin == self.tag => {} // delivered locally when published
             Ok((_, event)) => {
                 self.stats.received.fetch_add(1, Ordering::Relaxed);
                 let _ = self.local.send(Arc::new(Envelope { recipients, event }));

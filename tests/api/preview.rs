@@ -34,7 +34,7 @@ async fn preview(app: &TestApp, user: &TestUser, url: &str) -> reqwest::Response
     .await
 }
 
-async fn preview_ok(app: &TestApp, user: &TestUser, url: &str) -> Value {
+pub(crate) async fn preview_ok(app: &TestApp, user: &TestUser, url: &str) -> Value {
     let response = preview(app, user, url).await;
     let status = response.status();
     let body: Value = response.json().await.unwrap();

@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::helpers::spawn_cluster;
+use crate::preview::preview_ok;
 use crate::preview_site::{PNG, SITE_IP, start_site};
 
 #[tokio::test]
@@ -21,24 +21,8 @@ async fn a_preview_fetched_by_one_node_is_served_by_the_other() {
     .await;
     let user = a.signed_up("sharer").await;
     let link = site.url("/og");
-    let on_a = a
-        .expect(
-            StatusCode::OK,
-            reqwest::Method::POST,
-            "/api/preview",
-            &user.token,
-            Some(json!({"url": link})),
-        )
-        .await;
-    let on_b = b
-        .expect(
-            StatusCode::OK,
-            reqwest::Method::POST,
-            "/api/preview",
-            &user.token,
-            Some(json!({"url": link})),
-        )
-        .await;
+    let on_a = preview_ok(&a, &user, &link).await;
+    let on_b = preview_ok(&b, &user, &link).await;
     assert_eq!(on_a, on_b, "node B answered from the shared cache");
     assert_eq!(
         site.requests.load(Ordering::SeqCst),

@@ -153,12 +153,7 @@ impl ConversationService {
         };
         let (stored, _) = self.messages.append(message).await?;
         self.stats.stored();
-        let participants = self.participants(id).await?;
-        self.bus.publish(Envelope {
-            recipients: participants,
-            event: Event::MessageCreated(stored),
-        });
-        Ok(())
+        self.announce(id, Event::MessageCreated(stored)).await
     }
 
     /// Replaces the content of the caller's own message.
@@ -180,11 +175,8 @@ impl ConversationService {
         )
         .await?;
         let edited = self.messages.edit(id, message, &content).await?;
-        let recipients = self.participants(id).await?;
-        self.bus.publish(Envelope {
-            recipients,
-            event: Event::MessageEdited(edited.clone()),
-        });
+        self.announce(id, Event::MessageEdited(edited.clone()))
+            .await?;
         Ok(edited)
     }
 
@@ -237,11 +229,8 @@ impl ConversationService {
         let mut metadata = existing.metadata;
         metadata.insert(PREVIEW_KEY.into(), PREVIEW_DISMISSED.into());
         let updated = self.messages.set_metadata(id, message, &metadata).await?;
-        let recipients = self.participants(id).await?;
-        self.bus.publish(Envelope {
-            recipients,
-            event: Event::MessageEdited(updated.clone()),
-        });
+        self.announce(id, Event::MessageEdited(updated.clone()))
+            .await?;
         Ok(updated)
     }
 
@@ -268,11 +257,8 @@ impl ConversationService {
             return Ok(existing);
         }
         let deleted = self.messages.delete(id, message).await?;
-        let recipients = self.participants(id).await?;
-        self.bus.publish(Envelope {
-            recipients,
-            event: Event::MessageDeleted(deleted.clone()),
-        });
+        self.announce(id, Event::MessageDeleted(deleted.clone()))
+            .await?;
         Ok(deleted)
     }
 

@@ -113,6 +113,17 @@ impl ConversationService {
             .unwrap_or_default())
     }
 
+    /// Publishes `event` to every participant of conversation `id`.
+    pub(crate) async fn announce(
+        &self,
+        id: ConversationId,
+        event: Event,
+    ) -> Result<(), ServiceError> {
+        let recipients = self.participants(id).await?;
+        self.bus.publish(Envelope { recipients, event });
+        Ok(())
+    }
+
     /// A conversation's kind and participants, remembered between calls (see `AudienceCache`);
     /// `None` when it does not exist.
     pub async fn audience(&self, id: ConversationId) -> Result<Option<Audience>, ServiceError> {
@@ -247,15 +258,15 @@ impl ConversationService {
             return Err(ServiceError::NotFound("message"));
         }
         if self.conversations.mark_read(me.id, id, message).await? {
-            let recipients = self.participants(id).await?;
-            self.bus.publish(Envelope {
-                recipients,
-                event: Event::MessagesRead {
+            self.announce(
+                id,
+                Event::MessagesRead {
                     conversation_id: id,
                     user_id: me.id,
                     message_id: message,
                 },
-            });
+            )
+            .await?;
         }
         self.summary(me, id).await
     }
