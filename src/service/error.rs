@@ -146,6 +146,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict { field } => ServiceError::Conflict { field },
             StoreError::NotFound => ServiceError::NotFound("record"),
             StoreError::Backend(_)
+            | StoreError::Embedded(_)
             | StoreError::Cluster(_)
             | StoreError::Migration(_)
             | StoreError::Setup(_) => ServiceError::Unavailable(err),

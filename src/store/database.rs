@@ -13,14 +13,21 @@ use omegachat_contract::{DatabaseEngine, config::DatabaseConfig};
 use sqlx::migrate::Migrator;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
-use super::sql::{self, SqlStore, postgres, sqlite};
+use super::sql::{self, MessageWriter, SqlStore, postgres, sqlite};
 use super::{DatabaseHealth, StoreError, Stores};
 
 /// A connected database of either engine.
 #[derive(Clone)]
 pub enum Database {
-    Sqlite { pool: SqlitePool, path: PathBuf },
-    Postgres { pool: PgPool },
+    Sqlite {
+        pool: SqlitePool,
+        path: PathBuf,
+        /// Message appends, on a connection of their own (`sql::group_commit`).
+        writer: MessageWriter,
+    },
+    Postgres {
+        pool: PgPool,
+    },
 }
 
 /// One migration this binary knows, and when it was applied (`None`: pending).
@@ -35,10 +42,12 @@ impl Database {
     /// Connects to the configured engine without touching the schema.
     pub async fn connect(config: &DatabaseConfig) -> Result<Self, StoreError> {
         match config.engine().map_err(StoreError::Setup)? {
-            DatabaseEngine::Sqlite(path) => Ok(Database::Sqlite {
-                pool: sqlite::connect(config, &path).await?,
-                path,
-            }),
+            DatabaseEngine::Sqlite(path) => {
+                let pool = sqlite::connect(config, &path).await?;
+                let busy_timeout = Duration::from_millis(config.acquire_timeout_ms);
+                let writer = MessageWriter::start(&path, busy_timeout, pool.clone())?;
+                Ok(Database::Sqlite { pool, path, writer })
+            }
             DatabaseEngine::Postgres(url) => Ok(Database::Postgres {
                 pool: postgres::connect(config, &url).await?,
             }),
@@ -104,14 +113,18 @@ impl Database {
     /// The stores; only meaningful once the schema is current.
     pub fn stores(&self) -> Stores {
         match self {
-            Database::Sqlite { pool, .. } => SqlStore::stores(pool.clone(), Arc::new(self.clone())),
-            Database::Postgres { pool } => SqlStore::stores(pool.clone(), Arc::new(self.clone())),
+            Database::Sqlite { pool, writer, .. } => {
+                SqlStore::stores(pool.clone(), Some(writer.clone()), Arc::new(self.clone()))
+            }
+            Database::Postgres { pool } => {
+                SqlStore::stores(pool.clone(), None, Arc::new(self.clone()))
+            }
         }
     }
 
     /// Writes a consistent copy of the embedded database to `target` and returns its size.
     pub async fn backup(&self, target: &Path) -> Result<u64, BackupError> {
-        let Database::Sqlite { pool, path } = self else {
+        let Database::Sqlite { pool, path, .. } = self else {
             return Err(BackupError::Unsupported);
         };
         if !target.is_absolute() {
@@ -152,7 +165,10 @@ impl DatabaseHealth for Database {
 
     async fn close(&self) {
         match self {
-            Database::Sqlite { pool, .. } => pool.close().await,
+            Database::Sqlite { pool, writer, .. } => {
+                writer.close().await;
+                pool.close().await
+            }
             Database::Postgres { pool } => pool.close().await,
         }
     }

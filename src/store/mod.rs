@@ -63,6 +63,9 @@ pub enum StoreError {
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
     Backend(#[source] sqlx::Error),
+    /// The embedded database's message writer (its own SQLite connection) failed.
+    #[error("database error: {0}")]
+    Embedded(#[source] rusqlite::Error),
     /// The messages cluster (ScyllaDB/Cassandra) could not be reached or answered with an error.
     #[error("messages cluster error: {0}")]
     Cluster(String),

@@ -49,7 +49,7 @@ fn migrate_status_and_up_on_a_fresh_postgres_database() {
     let engine = &status["engines"][0];
     assert_eq!(engine["engine"], "postgres");
     assert_eq!(engine["applied"], json!([]));
-    assert_eq!(engine["pending"].as_array().unwrap().len(), 3);
+    assert_eq!(engine["pending"].as_array().unwrap().len(), 4);
     let health = run(daemon.omegactl(&["--json", "health"]));
     assert_eq!(
         health.code, 1,
@@ -76,7 +76,7 @@ fn migrate_status_and_up_on_a_fresh_postgres_database() {
     assert_eq!(migrated["engines"][0]["pending"], json!([]));
     assert_eq!(
         migrated["engines"][0]["applied"].as_array().unwrap().len(),
-        3
+        4
     );
     assert!(
         migrated["engines"][0]["applied"][0]["applied_at"]

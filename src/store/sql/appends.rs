@@ -1,5 +1,5 @@
-//! Appending messages: a batch in one transaction, for the group-commit writer and for a lone
-//! append alike.
+//! Appending messages through the pool, one transaction per append (PostgreSQL; SQLite's appends
+//! go through its own writer, `group_commit.rs`).
 //!
 //! Every statement is a round trip (on SQLite, to sqlx's worker thread), and those hand-offs,
 //! not the database, were most of the cost of a send (BENCHMARKS.md). So a batch is one

@@ -64,9 +64,6 @@ pub(in crate::store) trait SqlEngine:
     /// a deferred transaction that reads first fails at once (SQLITE_BUSY, no retry) when another
     /// connection wrote in between.
     const BEGIN_WRITE: &'static str;
-    /// Whether message appends share commits through the group-commit writer
-    /// (`group_commit.rs`): worth it where there is one writer and an fsync per commit.
-    const GROUP_COMMIT: bool;
     /// Rows holding the integers of the JSON array bound as `$1`, for `id IN (…)`: neither
     /// engine binds the other's array type, but both read JSON text.
     const JSON_INTEGERS_1: &'static str;

@@ -33,9 +33,10 @@ impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
         id: MessageId,
     ) -> Result<Option<Message>, StoreError> {
         let row: Option<MessageRow> =
-            query("SELECT * FROM messages WHERE conversation_id = $1 AND message_id = $2")
+            query("SELECT * FROM messages WHERE conversation_id = $1 AND message_ts = $3 AND message_id = $2")
                 .bind(conversation.to_string())
                 .bind(id.to_string())
+                .bind(id.ticks())
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(Message::try_from).transpose()
@@ -76,12 +77,13 @@ impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
     ) -> Result<Message, StoreError> {
         let row: MessageRow = query(
             "UPDATE messages SET content = $3, edited = TRUE, edited_timestamp = $4
-             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
+             WHERE conversation_id = $1 AND message_ts = $5 AND message_id = $2 RETURNING *",
         )
         .bind(conversation.to_string())
         .bind(id.to_string())
         .bind(content)
         .bind(Utc::now())
+        .bind(id.ticks())
         .fetch_one(&self.pool)
         .await?;
         row.try_into()
@@ -96,11 +98,12 @@ impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
     ) -> Result<Message, StoreError> {
         let row: MessageRow = query(
             "UPDATE messages SET metadata = $3
-             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
+             WHERE conversation_id = $1 AND message_ts = $4 AND message_id = $2 RETURNING *",
         )
         .bind(conversation.to_string())
         .bind(id.to_string())
         .bind(Json(metadata))
+        .bind(id.ticks())
         .fetch_one(&self.pool)
         .await?;
         row.try_into()
@@ -114,10 +117,11 @@ impl<DB: SqlEngine> MessageStore for SqlStore<DB> {
     ) -> Result<Message, StoreError> {
         let row: MessageRow = query(
             "UPDATE messages SET content = '', media_urls = '[]', metadata = '{}', deleted = TRUE
-             WHERE conversation_id = $1 AND message_id = $2 RETURNING *",
+             WHERE conversation_id = $1 AND message_ts = $3 AND message_id = $2 RETURNING *",
         )
         .bind(conversation.to_string())
         .bind(id.to_string())
+        .bind(id.ticks())
         .fetch_one(&self.pool)
         .await?;
         row.try_into()

@@ -28,15 +28,15 @@ use chrono::{DateTime, Utc};
 use sqlx::Pool;
 
 pub(super) use self::engine::SqlEngine;
-use self::group_commit::MessageWriter;
+pub(super) use self::group_commit::MessageWriter;
 use self::query::query;
 use super::{DatabaseHealth, StoreError, Stores};
 
 /// Every store over one pool of engine `DB`; cheap to clone.
 pub(super) struct SqlStore<DB: SqlEngine> {
     pool: Pool<DB>,
-    /// Batches message appends into shared commits, where the engine wants it
-    /// ([`SqlEngine::GROUP_COMMIT`]); `None`: each append commits on its own.
+    /// Batches message appends into shared commits on a connection of its own (SQLite, where
+    /// there is one writer and an fsync per commit); `None`: each append commits on its own.
     writer: Option<MessageWriter>,
 }
 
@@ -51,11 +51,12 @@ impl<DB: SqlEngine> Clone for SqlStore<DB> {
 
 impl<DB: SqlEngine> SqlStore<DB> {
     /// The stores over `pool`, whose schema must be current.
-    pub(super) fn stores(pool: Pool<DB>, health: Arc<dyn DatabaseHealth>) -> Stores {
-        let store = Self {
-            writer: DB::GROUP_COMMIT.then(|| MessageWriter::start(pool.clone())),
-            pool,
-        };
+    pub(super) fn stores(
+        pool: Pool<DB>,
+        writer: Option<MessageWriter>,
+        health: Arc<dyn DatabaseHealth>,
+    ) -> Stores {
+        let store = Self { writer, pool };
         Stores {
             users: Arc::new(store.clone()),
             keys: Arc::new(store.clone()),

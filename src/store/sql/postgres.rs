@@ -13,8 +13,6 @@ use crate::store::StoreError;
 impl SqlEngine for Postgres {
     const NAME: &'static str = "postgres";
     const BEGIN_WRITE: &'static str = "BEGIN";
-    // Commits are concurrent on a server: batching would only serialise them.
-    const GROUP_COMMIT: bool = false;
     const JSON_INTEGERS_1: &'static str = "SELECT jsonb_array_elements_text($1::jsonb)::bigint";
     // `to_regclass` is NULL for a table that does not exist (on the search path).
     const MIGRATIONS_TABLE_COUNT: &'static str = "SELECT count(to_regclass('_sqlx_migrations'))";

@@ -342,7 +342,8 @@ impl From<AuditRow> for crate::store::audit::AuditRecord {
 /// list in one statement, not one per conversation (engine-neutral SQL; callers add the WHERE).
 pub(super) const LAST_MESSAGES_SELECT: &str = "SELECT m.* FROM user_conversations uc
   JOIN conversations c ON c.conversation_id = uc.conversation_id
-  JOIN messages m ON m.conversation_id = c.conversation_id AND m.message_id = c.last_message_id";
+  JOIN messages m ON m.conversation_id = c.conversation_id AND m.message_ts = c.last_message_ts
+   AND m.message_id = c.last_message_id";
 
 /// Pairs each summary row with its conversation's newest message (from [`LAST_MESSAGES_SELECT`]).
 pub(super) fn with_last_messages(

@@ -18,8 +18,6 @@ use crate::store::StoreError;
 impl SqlEngine for Sqlite {
     const NAME: &'static str = "sqlite";
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
-    // One writer and an fsync per commit (`synchronous = FULL`): shared commits pay off.
-    const GROUP_COMMIT: bool = true;
     const JSON_INTEGERS_1: &'static str = "SELECT value FROM json_each($1)";
     const MIGRATIONS_TABLE_COUNT: &'static str =
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";

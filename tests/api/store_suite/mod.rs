@@ -127,7 +127,7 @@ async fn administration_stores(engine: Engine) {
 async fn migration_report(engine: Engine) {
     let db = open(engine).await;
     let migrations = db.database.migrations().await.unwrap();
-    assert_eq!(migrations.len(), 3, "{migrations:?}");
+    assert_eq!(migrations.len(), 4, "{migrations:?}");
     for m in &migrations {
         let at = m.applied_at.as_deref().expect("applied");
         let parsed = DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("{at}: {e}"));
