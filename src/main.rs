@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     let log = telemetry::init(&loaded.config.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %source, "omegachatd starting");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads(loaded.config.server.worker_threads))
         .enable_all()
         .build()
     {
@@ -69,6 +70,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The runtime's threads for `server.worker_threads` (0: one fewer than the cores, at least one).
+fn worker_threads(configured: usize) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).max(1)
 }
 
 /// Makes glibc serve every allocation of 1 MiB or more with its own mapping, unmapped on free.

@@ -53,6 +53,43 @@ async fn a_fresh_machine_runs_the_daemon_with_no_config_and_sigterm_stops_it_cle
     log_reader.all();
 }
 
+/// Thread names of a running process, from /proc.
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .map(|task| {
+            let comm = task.unwrap().path().join("comm");
+            std::fs::read_to_string(comm).unwrap().trim().to_owned()
+        })
+        .collect()
+}
+
+/// `server.worker_threads` sets the runtime's threads; message appends have a thread of their
+/// own on the embedded database (issue 14: what one message costs depends on both).
+#[tokio::test]
+async fn the_daemon_runs_the_configured_runtime_threads_and_one_sqlite_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = daemon(dir.path())
+        .env("OMEGACHAT_SERVER__LISTEN", "127.0.0.1:0")
+        .env("OMEGACHAT_SERVER__WORKER_THREADS", "3")
+        .env("OMEGACHAT_LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("omegachatd starts");
+    let (_url, log_reader) = wait_for_listening(&mut child);
+    let names = thread_names(child.id());
+    let count = |name: &str| names.iter().filter(|n| *n == name).count();
+    assert_eq!(count("tokio-rt-worker"), 3, "{names:?}");
+    assert_eq!(count("sqlite-writer"), 1, "{names:?}");
+    terminate(&child);
+    let status =
+        tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, Duration::from_secs(15)))
+            .await
+            .unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    log_reader.all();
+}
+
 #[test]
 fn a_bad_config_stops_start_up_with_status_2_naming_the_key_and_line() {
     let dir = tempfile::tempdir().unwrap();

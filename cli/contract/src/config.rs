@@ -95,6 +95,13 @@ pub struct ServerConfig {
     /// their own address. Behind a load balancer that is not listed, every user shares its address and
     /// auth.max_failed_logins_per_address failures lock everyone out.
     pub trusted_proxies: Vec<String>,
+    /// Threads that run the API and the sockets. 0: one fewer than the machine's cores, and at least
+    /// one. The embedded database's writer, the password hashing and the Redis bus run on threads
+    /// of their own, so on a small machine a runtime thread per core competes with them: on the
+    /// 2-core machine of BENCHMARKS.md one thread costs 20 % less CPU per message than two, with no
+    /// loss of throughput. Set it to the number of cores on a machine that serves sockets only
+    /// (PostgreSQL, messages on a cluster). Needs a restart.
+    pub worker_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -108,6 +115,7 @@ impl Default for ServerConfig {
             request_header_timeout_ms: 10_000,
             idle_timeout_ms: 30_000,
             trusted_proxies: Vec::new(),
+            worker_threads: 0,
         }
     }
 }

@@ -18,6 +18,12 @@ impl Config {
         if self.server.max_connections == 0 {
             return fail("server.max_connections", "must be at least 1");
         }
+        if self.server.worker_threads > 1024 {
+            return fail(
+                "server.worker_threads",
+                "must be at most 1024 (0: one fewer than the cores)",
+            );
+        }
         if self.server.max_unauthenticated_connections == 0
             || self.server.max_unauthenticated_connections > self.server.max_connections
         {
