@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     let log = telemetry::init(&loaded.config.log);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %source, "omegachatd starting");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(worker_threads(loaded.config.server.worker_threads))
+        .worker_threads(worker_threads(&loaded.config))
         .enable_all()
         .build()
     {
@@ -72,13 +72,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// The runtime's threads for `server.worker_threads` (0: one fewer than the cores, at least one).
-fn worker_threads(configured: usize) -> usize {
-    if configured > 0 {
-        return configured;
+/// The runtime's threads for `server.worker_threads`. 0: as many as the cores, but one fewer
+/// (at least one) on the embedded database, whose writer thread needs a core of its own.
+fn worker_threads(config: &omegachat_contract::Config) -> usize {
+    if config.server.worker_threads > 0 {
+        return config.server.worker_threads;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.saturating_sub(1).max(1)
+    if config.database.url.is_empty() {
+        cores.saturating_sub(1).max(1)
+    } else {
+        cores
+    }
 }
 
 /// Makes glibc serve every allocation of 1 MiB or more with its own mapping, unmapped on free.

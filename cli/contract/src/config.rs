@@ -95,12 +95,11 @@ pub struct ServerConfig {
     /// their own address. Behind a load balancer that is not listed, every user shares its address and
     /// auth.max_failed_logins_per_address failures lock everyone out.
     pub trusted_proxies: Vec<String>,
-    /// Threads that run the API and the sockets. 0: one fewer than the machine's cores, and at least
-    /// one. The embedded database's writer, the password hashing and the Redis bus run on threads
-    /// of their own, so on a small machine a runtime thread per core competes with them: on the
-    /// 2-core machine of BENCHMARKS.md one thread costs 20 % less CPU per message than two, with no
-    /// loss of throughput. Set it to the number of cores on a machine that serves sockets only
-    /// (PostgreSQL, messages on a cluster). Needs a restart.
+    /// Threads that run the API and the sockets. 0: as many as the machine has cores, but one fewer
+    /// (and at least one) on the embedded database, whose writes run on a thread of their own: on
+    /// a small machine a runtime thread per core competes with that writer, and on the 2-core
+    /// machine of BENCHMARKS.md one runtime thread costs less CPU per message than two, with the
+    /// same throughput. Needs a restart.
     pub worker_threads: usize,
 }
 
