@@ -40,7 +40,19 @@ impl Frame {
 impl RawWs {
     async fn connect(app: &TestApp) -> RawWs {
         let addr = app.base.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr).await.unwrap();
+        RawWs::upgrade(TcpStream::connect(addr).await.unwrap()).await
+    }
+
+    /// Connects with a small receive buffer, so a client that stops reading backs the server
+    /// up after little data.
+    async fn connect_with_small_window(app: &TestApp) -> RawWs {
+        let addr = app.base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        RawWs::upgrade(socket.connect(addr).await.unwrap()).await
+    }
+
+    async fn upgrade(mut stream: TcpStream) -> RawWs {
         stream
             .write_all(
                 b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: test\r\n\
@@ -182,6 +194,66 @@ async fn the_first_ping_comes_after_ping_interval_not_at_once() {
         after >= Duration::from_millis(900),
         "the first ping came {after:?} after the open packet, not after pingInterval (1 s)"
     );
+}
+
+/// Whether this process (the daemon under test runs in it) still holds, as an open file, its
+/// end of the TCP connection from `client_port` to `server_port` (/proc/net/tcp: a closed or
+/// orphaned socket has no inode).
+fn daemon_holds_connection(server_port: u16, client_port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/self/net/tcp").unwrap();
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let port = |addr: &str| u16::from_str_radix(addr.rsplit(':').next().unwrap(), 16).unwrap();
+        port(fields[1]) == server_port && port(fields[2]) == client_port && fields[9] != "0"
+    })
+}
+
+/// A client that stops reading but keeps its TCP connection (a frozen tab) holds its window
+/// shut, and the daemon's writer for it blocked: once its heartbeat has closed the session, the
+/// daemon lets go of the connection and of what was queued for it after a grace of a few
+/// seconds (the engine's `WRITER_GRACE`), rather than for as long as the client stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_loses_its_connection_after_its_heartbeat() {
+    let app = spawn_app_with(Engine::Sqlite, |c| {
+        // Long enough for bob to fill every buffer before the heartbeat ends the session.
+        c.realtime.ping_interval_ms = 3_000;
+        c.realtime.ping_timeout_ms = 1_000;
+    })
+    .await;
+    let (ann, bob) = (app.signed_up("ann").await, app.signed_up("bob").await);
+    let conversation = app.direct(&bob, &ann).await;
+    let mut frozen = RawWs::connect_with_small_window(&app).await;
+    frozen.open(Some(&ann.token)).await;
+    let server_port: u16 = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    let client_port = frozen.stream.local_addr().unwrap().port();
+    assert!(
+        daemon_holds_connection(server_port, client_port),
+        "the daemon's end of the connection is found"
+    );
+
+    // ann's tab reads nothing from here on; bob sends her far more than the buffers hold.
+    let bob_socket = app.socket(&bob).await;
+    let big = "m".repeat(15 * 1024);
+    for i in 0..500 {
+        let ack = bob_socket
+            .call(
+                "send_message",
+                json!({"conversation_id": conversation, "content": format!("{i} {big}")}),
+            )
+            .await;
+        assert_eq!(ack["ok"], true, "{ack}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while daemon_holds_connection(server_port, client_port) {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon still holds the connection of a client that stopped reading 20 s ago"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The client is not gone: only the daemon let go.
+    drop(frozen);
+    bob_socket.close();
 }
 
 #[tokio::test]

@@ -213,6 +213,7 @@ where
             engine.close_session(socket.id, reason);
             if linger {
                 linger_after_close(writer, rx).await;
+                return Ok(());
             }
         }
         Some(Ok(())) => {
@@ -225,7 +226,35 @@ where
             tracing::debug!(sid = %socket.id, "socket is closing");
         }
     }
+    stop_writer(writer).await;
     Ok(())
+}
+
+/// OmegaChat patch: how long a closed session's writer may go on flushing what is queued and
+/// sending the close frame. A client that stopped reading but keeps its TCP connection (a
+/// frozen tab) holds the window shut: without a limit the writer, its queued packets and the
+/// connection would stay for as long as the client does.
+const WRITER_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits for the writer of a closed session for at most [`WRITER_GRACE`], then drops it (and
+/// with it the connection); gives back the sink if the writer finished in time.
+async fn stop_writer<S>(
+    mut writer: tokio::task::JoinHandle<Option<SplitSink<WebSocketStream<S>, Message>>>,
+) -> Option<SplitSink<WebSocketStream<S>, Message>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Boxed: the timer is needed once per connection, at its end, and must not grow the
+    // connection task that every idle socket keeps.
+    match Box::pin(tokio::time::timeout(WRITER_GRACE, &mut writer)).await {
+        Ok(done) => done.ok().flatten(),
+        Err(_) => {
+            #[cfg(feature = "tracing")]
+            tracing::debug!("the writer of a closed session did not finish in time; dropping it");
+            writer.abort();
+            None
+        }
+    }
 }
 
 /// Forwards all packets received from a websocket to a EngineIo [`Socket`]
@@ -405,7 +434,7 @@ async fn linger_after_close<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     use tokio::io::AsyncReadExt;
-    let Ok(Some(tx)) = writer.await else {
+    let Some(tx) = stop_writer(writer).await else {
         return;
     };
     let Ok(mut ws) = rx.reunite(tx) else {
