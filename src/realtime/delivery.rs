@@ -2,7 +2,7 @@
 //! of every recipient gets it once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use socketioxide::operators::BroadcastOperators;
@@ -26,6 +26,7 @@ pub async fn run(
     revocations: Arc<RecentRevocations>,
 ) {
     let typing_ms = typing_timeout.as_millis() as u64;
+    let mut undelivered = Undelivered::default();
     loop {
         match events.recv().await {
             Ok(envelope) => {
@@ -39,7 +40,7 @@ pub async fn run(
                     (Event::Resync { .. }, true) => revocations.may_have_missed_some(),
                     _ => {}
                 }
-                deliver(&io, &envelope, typing_ms).await;
+                deliver(&io, &envelope, typing_ms, &mut undelivered).await;
                 if let (Event::Resync { .. }, true) =
                     (&envelope.event, envelope.recipients.is_empty())
                 {
@@ -59,7 +60,7 @@ pub async fn run(
                         reason: ResyncReason::DeliveryLagged,
                     },
                 };
-                deliver(&io, &resync, typing_ms).await;
+                deliver(&io, &resync, typing_ms, &mut undelivered).await;
                 tokio::spawn(end_revoked_sessions(io.clone(), accounts.clone()));
             }
             Err(RecvError::Closed) => return,
@@ -129,7 +130,12 @@ fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
     })
 }
 
-async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
+async fn deliver(
+    io: &SocketIo,
+    envelope: &Envelope,
+    typing_ms: u64,
+    undelivered: &mut Undelivered,
+) {
     // Gone once the endpoint closed at shutdown: nobody is left to deliver to.
     let Some(io) = io.of("/") else {
         return;
@@ -142,7 +148,7 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
         if let Some((name, payload)) = render(&envelope.event, typing_ms)
             && let Err(e) = io.clone().emit(name, &payload).await
         {
-            report_undelivered(name, &e);
+            undelivered.report(name, &e, Instant::now());
         }
         return;
     }
@@ -157,7 +163,7 @@ async fn deliver(io: &SocketIo, envelope: &Envelope, typing_ms: u64) {
         return;
     };
     if let Err(e) = io.clone().to(rooms.clone()).emit(name, &payload).await {
-        report_undelivered(name, &e);
+        undelivered.report(name, &e, Instant::now());
     }
     if matches!(envelope.event, Event::SessionsRevoked { .. }) {
         // The token they connected with no longer works: the socket must not outlive it.
@@ -240,15 +246,74 @@ async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Even
     );
 }
 
-/// A socket that closed while an event was on its way (a tab closed, the daemon stopping) is
-/// routine: the event is stored and the client catches up through history. A full queue is
-/// not: that socket is not reading, and misses live events.
-fn report_undelivered(event: &str, error: &BroadcastError) {
-    let all_closed = matches!(error, BroadcastError::Socket(errors)
-        if errors.iter().all(|e| matches!(e, SocketError::Closed)));
-    if all_closed {
-        tracing::debug!(event, error = %error, "an event met sockets that had just closed");
-    } else {
-        tracing::warn!(event, error = %error, "could not deliver an event to some sockets");
+/// Reports events that some sockets could not take. A socket that closed while an event was on
+/// its way (a tab closed, the daemon stopping) is routine: the event is stored and the client
+/// catches up through history. A full queue is not: that client stopped reading, misses live
+/// events until its heartbeat closes it (at the next ping, which finds no room either, or when
+/// the pong does not come: within `realtime.ping_interval_ms` + `ping_timeout_ms`), and catches
+/// up when it reconnects. It would meet every
+/// event until then, so the warning is written once per [`Undelivered::EVERY`] with a count.
+#[derive(Default)]
+struct Undelivered {
+    last_warning: Option<Instant>,
+    skipped: u64,
+}
+
+impl Undelivered {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn report(&mut self, event: &str, error: &BroadcastError, now: Instant) {
+        let all_closed = matches!(error, BroadcastError::Socket(errors)
+            if errors.iter().all(|e| matches!(e, SocketError::Closed)));
+        if all_closed {
+            tracing::debug!(event, error = %error, "an event met sockets that had just closed");
+            return;
+        }
+        if let Some(skipped) = self.due(now) {
+            tracing::warn!(
+                event,
+                error = %error,
+                similar_since_last_warning = skipped,
+                "could not deliver an event to some sockets: a client that stopped reading fills its queue (realtime socket buffer) and misses live events until its heartbeat closes it; it catches up when it reconnects"
+            );
+        }
+    }
+
+    /// Whether a warning is due at `now`; if so, how many were skipped since the last one.
+    fn due(&mut self, now: Instant) -> Option<u64> {
+        match self.last_warning {
+            Some(last) if now.duration_since(last) < Self::EVERY => {
+                self.skipped += 1;
+                None
+            }
+            _ => {
+                self.last_warning = Some(now);
+                Some(std::mem::take(&mut self.skipped))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_is_warned_about_once_per_interval_with_a_count() {
+        let mut undelivered = Undelivered::default();
+        let start = Instant::now();
+        assert_eq!(undelivered.due(start), Some(0), "the first one is written");
+        for i in 1..=1_000 {
+            let now = start + Duration::from_millis(i);
+            assert_eq!(undelivered.due(now), None, "within the interval: counted");
+        }
+        let later = start + Undelivered::EVERY;
+        assert_eq!(undelivered.due(later), Some(1_000));
+        assert_eq!(undelivered.due(later + Duration::from_millis(1)), None);
+        assert_eq!(
+            undelivered.due(later + Undelivered::EVERY),
+            Some(1),
+            "the count starts again after each warning"
+        );
     }
 }
