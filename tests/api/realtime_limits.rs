@@ -211,7 +211,9 @@ fn daemon_holds_connection(server_port: u16, client_port: u16) -> bool {
 /// A client that stops reading but keeps its TCP connection (a frozen tab) holds its window
 /// shut, and the daemon's writer for it blocked: once its heartbeat has closed the session, the
 /// daemon lets go of the connection and of what was queued for it after a grace of a few
-/// seconds (the engine's `WRITER_GRACE`), rather than for as long as the client stays.
+/// seconds (the engine's `WRITER_GRACE`), rather than for as long as the client stays: until
+/// then the engine could not even tell the daemon that the session had ended (its departure
+/// waits for the writer), so the user stayed online and in every room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_loses_its_connection_after_its_heartbeat() {
     let app = spawn_app_with(Engine::Sqlite, |c| {
@@ -250,6 +252,18 @@ async fn a_client_that_stops_reading_loses_its_connection_after_its_heartbeat() 
             "the daemon still holds the connection of a client that stopped reading 20 s ago"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // And the session is over for the rest of the daemon too: ann's departure is recorded.
+    let deadline = Instant::now() + SOON;
+    loop {
+        let seen = bob_socket
+            .call("get_presence", json!({"user_ids": [ann.id]}))
+            .await;
+        if seen["users"][0]["online"] == false {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ann still online: {seen}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The client is not gone: only the daemon let go.
     drop(frozen);
