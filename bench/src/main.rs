@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+mod churn;
 mod deliveries;
 mod nodes;
 mod procfs;
@@ -115,6 +116,34 @@ enum Mode {
         #[arg(long, default_value_t = 200)]
         rate: u64,
     },
+    /// Sockets connecting and disconnecting at a fixed rate (full handshake, clean close) while
+    /// the daemon's RSS is sampled: growth over 5% fails. Needs --pid.
+    Churn {
+        /// Connects started per second (open loop).
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        /// Seconds of churn measured, after the warm-up.
+        #[arg(long, default_value_t = 300)]
+        duration_secs: u64,
+        /// Accounts the churned sockets log in as.
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// Seconds of churn before the starting RSS is taken (one-time allocations are not
+        /// growth).
+        #[arg(long, default_value_t = 10)]
+        warmup_secs: u64,
+        /// Seconds between RSS samples.
+        #[arg(long, default_value_t = 10)]
+        sample_secs: u64,
+        /// Idle sockets (of other accounts) held open throughout; all must still be connected
+        /// at the end.
+        #[arg(long, default_value_t = 100)]
+        steady: usize,
+        /// Connects under way at once at most; a slot of the schedule that comes while this
+        /// many are in flight is skipped and counted.
+        #[arg(long, default_value_t = 256)]
+        max_in_flight: usize,
+    },
 }
 
 fn secs(value: f64, flag: &str) -> Result<Duration> {
@@ -172,6 +201,29 @@ async fn main() -> Result<ExitCode> {
             messages,
             rate,
         } => scenarios::fanout(&ctx, members, messages, rate, p).await?,
+        Mode::Churn {
+            rate,
+            duration_secs,
+            users,
+            warmup_secs,
+            sample_secs,
+            steady,
+            max_in_flight,
+        } => {
+            if args.pid.is_empty() {
+                bail!("churn needs --pid to read the daemon's memory");
+            }
+            let opts = churn::ChurnOpts {
+                rate,
+                duration_secs,
+                users,
+                warmup_secs,
+                sample_secs,
+                steady,
+                max_in_flight,
+            };
+            churn::churn(&ctx, &opts, p).await?
+        }
     }
     Ok(finish(&problems, args.allow_failures))
 }
@@ -315,6 +367,40 @@ mod tests {
                 cross_node: true,
                 rate: 1000,
                 ..
+            }
+        ));
+    }
+
+    #[test]
+    fn churn_defaults_are_the_requirement() {
+        let args = parse("omegachat-load --pid 7 churn");
+        assert!(matches!(
+            args.mode,
+            Mode::Churn {
+                rate: 1000,
+                duration_secs: 300,
+                users: 100,
+                warmup_secs: 10,
+                sample_secs: 10,
+                steady: 100,
+                max_in_flight: 256,
+            }
+        ));
+        let args = parse(
+            "omegachat-load churn --rate 400 --duration-secs 60 --users 10 --warmup-secs 5 \
+             --sample-secs 2 --steady 0 --max-in-flight 32 --pid 9",
+        );
+        assert_eq!(args.pid, [9]);
+        assert!(matches!(
+            args.mode,
+            Mode::Churn {
+                rate: 400,
+                duration_secs: 60,
+                users: 10,
+                warmup_secs: 5,
+                sample_secs: 2,
+                steady: 0,
+                max_in_flight: 32,
             }
         ));
     }

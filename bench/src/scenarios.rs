@@ -67,7 +67,7 @@ pub async fn connections(
 }
 
 /// The daemons' resident memory together.
-fn total_rss_kib(pids: &[u32]) -> Result<u64> {
+pub fn total_rss_kib(pids: &[u32]) -> Result<u64> {
     pids.iter().map(|pid| rss_kib(*pid)).sum()
 }
 
