@@ -22,6 +22,8 @@ mod procfs;
 mod redis_info;
 mod report;
 mod scenarios;
+mod slow;
+mod slowtab;
 mod socket;
 
 use nodes::{Nodes, Placement};
@@ -144,6 +146,28 @@ enum Mode {
         #[arg(long, default_value_t = 256)]
         max_in_flight: usize,
     },
+    /// The latency scenario with a share of the receiving users holding a second tab that never
+    /// reads: the normal receivers' latency, the daemon's memory, and what the slow tabs saw.
+    /// Needs --pid.
+    SlowConsumers {
+        #[arg(long, default_value_t = 2000)]
+        rate: u64,
+        #[arg(long, default_value_t = 100)]
+        pairs: usize,
+        #[arg(long, default_value_t = 30)]
+        duration_secs: u64,
+        /// Percent of the receiving users with a slow tab (at least one when above 0; 0: none,
+        /// the same run for comparison).
+        #[arg(long, default_value_t = 1.0)]
+        slow_percent: f64,
+        /// SO_RCVBUF asked for each slow tab's socket before it connects, in bytes (Linux
+        /// doubles it; the value it reports is printed).
+        #[arg(long, default_value_t = 4096)]
+        slow_rcvbuf: u32,
+        /// Seconds to keep the slow tabs unread after the last delivery, before reading them.
+        #[arg(long, default_value_t = 0)]
+        slow_hold_secs: u64,
+    },
 }
 
 fn secs(value: f64, flag: &str) -> Result<Duration> {
@@ -223,6 +247,27 @@ async fn main() -> Result<ExitCode> {
                 max_in_flight,
             };
             churn::churn(&ctx, &opts, p).await?
+        }
+        Mode::SlowConsumers {
+            rate,
+            pairs,
+            duration_secs,
+            slow_percent,
+            slow_rcvbuf,
+            slow_hold_secs,
+        } => {
+            if args.pid.is_empty() {
+                bail!("slow-consumers needs --pid to read the daemon's memory");
+            }
+            let opts = slow::SlowOpts {
+                rate,
+                pairs,
+                duration_secs,
+                slow_percent,
+                rcvbuf: slow_rcvbuf,
+                hold_secs: slow_hold_secs,
+            };
+            slow::slow_consumers(&ctx, &opts, p).await?
         }
     }
     Ok(finish(&problems, args.allow_failures))
@@ -403,6 +448,40 @@ mod tests {
                 max_in_flight: 32,
             }
         ));
+    }
+
+    #[test]
+    fn slow_consumers_parse_with_a_fractional_share() {
+        let Mode::SlowConsumers {
+            rate,
+            pairs,
+            duration_secs,
+            slow_percent,
+            slow_rcvbuf,
+            slow_hold_secs,
+        } = parse("omegachat-load slow-consumers --pid 7").mode
+        else {
+            panic!("not slow-consumers");
+        };
+        assert_eq!((rate, pairs, duration_secs), (2000, 100, 30));
+        assert_eq!((slow_percent, slow_rcvbuf, slow_hold_secs), (1.0, 4096, 0));
+        let Mode::SlowConsumers {
+            slow_percent,
+            slow_rcvbuf,
+            slow_hold_secs,
+            ..
+        } = parse(
+            "omegachat-load slow-consumers --slow-percent 0.5 --slow-rcvbuf 2048 --slow-hold-secs 40",
+        )
+        .mode
+        else {
+            panic!("not slow-consumers");
+        };
+        assert_eq!((slow_percent, slow_rcvbuf, slow_hold_secs), (0.5, 2048, 40));
+        assert!(
+            Args::try_parse_from(["omegachat-load", "slow-consumers", "--slow-percent", "x"])
+                .is_err()
+        );
     }
 
     #[test]
