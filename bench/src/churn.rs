@@ -125,6 +125,12 @@ pub fn slope_kib_per_min(samples: &[(f64, u64)]) -> Option<f64> {
     (den > 0.0).then(|| num / den * 60.0)
 }
 
+/// The later half of the samples: growth that stops early (caches filling up) leaves it flat,
+/// a leak does not.
+pub fn second_half(samples: &[(f64, u64)]) -> &[(f64, u64)] {
+    &samples[samples.len() / 2..]
+}
+
 /// The run's failures: memory grown past the requirement, too many failed connects, or a rate
 /// that was not offered because the in-flight cap was reached.
 pub fn verdicts(start_kib: u64, end_kib: u64, t: &Tally) -> Vec<String> {
@@ -357,11 +363,15 @@ pub async fn churn(ctx: &Ctx, o: &ChurnOpts, problems: &mut Problems) -> Result<
     tokio::time::sleep(SETTLE).await;
     let settled_kib = total_rss_kib(&ctx.pids)?;
     let max_kib = samples.iter().map(|(_, k)| *k).max().unwrap_or(end_kib);
-    let slope = slope_kib_per_min(&samples).map_or_else(|| "n/a".into(), |s| format!("{s:+.1}"));
+    let slope = |samples: &[(f64, u64)]| {
+        slope_kib_per_min(samples).map_or_else(|| "n/a".into(), |s| format!("{s:+.1}"))
+    };
     println!(
-        "daemon RSS: start {start_kib} KiB, end {end_kib} KiB, max {max_kib} KiB, growth {:+.2}% (end vs start), slope {slope} KiB/min (least squares over {} samples); after settling {}s: {settled_kib} KiB ({:+.2}% vs start)",
+        "daemon RSS: start {start_kib} KiB, end {end_kib} KiB, max {max_kib} KiB, growth {:+.2}% (end vs start), slope {} KiB/min (least squares over {} samples), {} KiB/min over the second half; after settling {}s: {settled_kib} KiB ({:+.2}% vs start)",
         growth_pct(start_kib, end_kib),
+        slope(&samples),
         samples.len(),
+        slope(second_half(&samples)),
         SETTLE.as_secs(),
         growth_pct(start_kib, settled_kib)
     );
@@ -419,6 +429,22 @@ mod tests {
         assert!((s - 90.0).abs() < 1e-9, "{s}");
         assert_eq!(slope_kib_per_min(&[(0.0, 1)]), None);
         assert_eq!(slope_kib_per_min(&[(5.0, 1), (5.0, 2)]), None);
+    }
+
+    #[test]
+    fn growth_that_stops_early_leaves_the_second_half_flat_and_a_leak_does_not() {
+        // +1,500 KiB over the first minute, then flat for four.
+        let plateau: Vec<(f64, u64)> = (0..31)
+            .map(|i| (i as f64 * 10.0, 29_000 + 250 * i.min(6)))
+            .collect();
+        assert!(slope_kib_per_min(&plateau).unwrap() > 100.0);
+        assert_eq!(second_half(&plateau).len(), 16);
+        assert_eq!(slope_kib_per_min(second_half(&plateau)), Some(0.0));
+        let leak: Vec<(f64, u64)> = (0..31)
+            .map(|i| (i as f64 * 10.0, 29_000 + 50 * i))
+            .collect();
+        let late = slope_kib_per_min(second_half(&leak)).unwrap();
+        assert!((late - 300.0).abs() < 1e-9, "{late}");
     }
 
     #[test]
