@@ -285,6 +285,12 @@ impl Ledger {
         lock(&self.state).ack(index, outcome);
     }
 
+    /// Which sends were acked so far, by index.
+    pub fn acked(&self) -> Vec<bool> {
+        let state = lock(&self.state);
+        state.acks.iter().map(|a| *a == AckState::Ok).collect()
+    }
+
     /// Waits after the last send (issued at `sending_done`), then freezes and sums up.
     pub async fn settle(&self, sending_done: Instant, quiet: Duration, cap: Duration) -> Summary {
         let done_us = self.offset_us(sending_done);

@@ -22,7 +22,7 @@ pub const FAILURE_PAUSE: Duration = Duration::from_millis(100);
 
 /// Work below which a server might use no CPU tick at all (10 ms): acked sends cost a real server
 /// tens of microseconds each, fan-out deliveries about one.
-const CPU_CHECK_SENDS: u64 = 2_500;
+pub const CPU_CHECK_SENDS: u64 = 2_500;
 const CPU_CHECK_DELIVERIES: u64 = 50_000;
 
 pub async fn connections(
@@ -67,7 +67,7 @@ pub async fn connections(
 }
 
 /// The daemons' resident memory together.
-fn total_rss_kib(pids: &[u32]) -> Result<u64> {
+pub fn total_rss_kib(pids: &[u32]) -> Result<u64> {
     pids.iter().map(|pid| rss_kib(*pid)).sum()
 }
 
@@ -143,7 +143,7 @@ pub async fn throughput(
     Ok(())
 }
 
-fn ack_anomalies<'a>(conns: impl Iterator<Item = &'a Conn>) -> AckAnomalies {
+pub fn ack_anomalies<'a>(conns: impl Iterator<Item = &'a Conn>) -> AckAnomalies {
     let mut total = AckAnomalies::default();
     for conn in conns {
         total.add(conn.ack_anomalies());
@@ -154,7 +154,7 @@ fn ack_anomalies<'a>(conns: impl Iterator<Item = &'a Conn>) -> AckAnomalies {
 /// Sends `count` messages on an open-loop schedule (`rate` per second), `lane(n)` choosing the
 /// connection and conversation of message `n`; acks go to `ledger`. Returns when the last send
 /// has been issued (not acked).
-async fn open_loop(
+pub async fn open_loop(
     ctx: &Ctx,
     ledger: &Arc<Ledger>,
     count: usize,
@@ -183,7 +183,7 @@ async fn open_loop(
 }
 
 /// The `sends:` and `deliveries:` lines, and the problems among them.
-fn report_deliveries(ctx: &Ctx, s: &Summary, problems: &mut Problems) {
+pub fn report_deliveries(ctx: &Ctx, s: &Summary, problems: &mut Problems) {
     println!("{}", s.tally.line());
     let mut line = format!(
         "deliveries: {} distinct, {} duplicates (one message_id twice at one socket), {} missing (acked, never delivered)",

@@ -9,10 +9,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 /// One Socket.IO connection (WebSocket transport, as browsers end up on).
@@ -153,30 +155,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Conn {
     pub async fn open(url: &str, token: &str, on_message: Option<OnMessage>) -> Result<Conn> {
-        let ws_url = format!(
-            "{}/socket.io/?EIO=4&transport=websocket",
-            url.replace("http://", "ws://")
-        );
-        let (ws, _) = tokio_tungstenite::connect_async(ws_url)
+        let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(url))
             .await
             .context("websocket connect")?;
+        handshake(&mut ws, token).await?;
         let (mut sink, mut stream) = ws.split();
-        let open = next_text(&mut stream).await?;
-        if !open.starts_with('0') {
-            bail!("expected open packet, got {open}");
-        }
-        sink.send(Message::text(format!("40{}", json!({"token": token}))))
-            .await?;
-        let reply = loop {
-            let packet = next_text(&mut stream).await?;
-            if packet != "2" {
-                break packet;
-            }
-            sink.send(Message::text("3")).await?;
-        };
-        if !reply.starts_with("40") {
-            bail!("connect refused: {reply}");
-        }
         let (outgoing, mut to_send) = mpsc::unbounded_channel::<Message>();
         tokio::spawn(async move {
             while let Some(message) = to_send.recv().await {
@@ -243,13 +226,102 @@ impl Conn {
         }
     }
 
+    /// Whether the connection is still up as far as this client knows: its reader has not seen
+    /// the server close it (or an error), so it still answers pings.
+    pub fn is_open(&self) -> bool {
+        !lock(&self.acks).closed
+    }
+
     /// Acks this connection got that no call was waiting for.
     pub fn ack_anomalies(&self) -> AckAnomalies {
         lock(&self.acks).anomalies
     }
 }
 
-async fn next_text<S>(stream: &mut S) -> Result<String>
+/// The WebSocket address of a node's Socket.IO endpoint (Engine.IO 4, WebSocket from the start,
+/// as `socket.io-client` with `transports: ["websocket"]`).
+pub fn ws_url(url: &str) -> String {
+    format!(
+        "{}/socket.io/?EIO=4&transport=websocket",
+        url.replace("http://", "ws://")
+    )
+}
+
+/// How a Socket.IO handshake failed, by stage (the churn scenario counts failures by kind).
+#[derive(Debug)]
+pub enum HandshakeError {
+    /// The first packet was not the Engine.IO open packet.
+    NoOpenPacket(String),
+    /// The server answered the CONNECT with something other than a CONNECT (`44…`: refused).
+    Refused(String),
+    /// The connection closed during the handshake.
+    Closed,
+    /// No packet for 30 s.
+    TimedOut,
+    /// A WebSocket error (reset, protocol violation…).
+    WebSocket(tokio_tungstenite::tungstenite::Error),
+}
+
+impl HandshakeError {
+    /// A short name of the kind, for counting.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HandshakeError::NoOpenPacket(_) => "no open packet",
+            HandshakeError::Refused(_) => "connect refused",
+            HandshakeError::Closed => "closed during handshake",
+            HandshakeError::TimedOut => "handshake timed out",
+            HandshakeError::WebSocket(_) => "websocket error during handshake",
+        }
+    }
+}
+
+impl std::fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeError::NoOpenPacket(p) => write!(f, "expected open packet, got {p}"),
+            HandshakeError::Refused(p) => write!(f, "connect refused: {p}"),
+            HandshakeError::Closed => f.write_str("connection closed"),
+            HandshakeError::TimedOut => f.write_str("timed out"),
+            HandshakeError::WebSocket(e) => write!(f, "websocket: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {}
+
+impl From<tokio_tungstenite::tungstenite::Error> for HandshakeError {
+    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        HandshakeError::WebSocket(e)
+    }
+}
+
+/// The handshake a browser does on a fresh WebSocket: the Engine.IO open packet, then a
+/// Socket.IO CONNECT carrying the access token, answering pings, until the server confirms the
+/// CONNECT (`40{"sid":…}`). The socket is connected once this returns.
+pub async fn handshake<S>(ws: &mut WebSocketStream<S>, token: &str) -> Result<(), HandshakeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let open = next_packet(ws).await?;
+    if !open.starts_with('0') {
+        return Err(HandshakeError::NoOpenPacket(open));
+    }
+    ws.send(Message::text(format!("40{}", json!({"token": token}))))
+        .await?;
+    let reply = loop {
+        let packet = next_packet(ws).await?;
+        if packet != "2" {
+            break packet;
+        }
+        ws.send(Message::text("3")).await?;
+    };
+    if !reply.starts_with("40") {
+        return Err(HandshakeError::Refused(reply));
+    }
+    Ok(())
+}
+
+async fn next_packet<S>(stream: &mut S) -> Result<String, HandshakeError>
 where
     S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -258,8 +330,8 @@ where
             Ok(Some(Ok(Message::Text(text)))) => return Ok(text.to_string()),
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(e.into()),
-            Ok(None) => bail!("connection closed"),
-            Err(_) => bail!("timed out"),
+            Ok(None) => return Err(HandshakeError::Closed),
+            Err(_) => return Err(HandshakeError::TimedOut),
         }
     }
 }
@@ -319,6 +391,50 @@ mod tests {
         table.close();
         assert!(table.pending.is_empty());
         assert_eq!(table.register(()), None);
+    }
+
+    /// A fake server on one end of an in-memory pipe: sends `script` (answering nothing) and
+    /// returns the text frames the client sent.
+    async fn fake_server(
+        script: &'static [&'static str],
+        token: &str,
+    ) -> (Result<(), HandshakeError>, Vec<String>) {
+        use tokio_tungstenite::tungstenite::protocol::Role;
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let mut server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+        let server = tokio::spawn(async move {
+            let mut got = Vec::new();
+            for packet in script {
+                server.send(Message::text(*packet)).await.unwrap();
+                if *packet == "2" || packet.starts_with('0') {
+                    if let Some(Ok(Message::Text(t))) = server.next().await {
+                        got.push(t.to_string());
+                    }
+                }
+            }
+            got
+        });
+        let result = handshake(&mut client, token).await;
+        (result, server.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_handshake_sends_the_token_answers_pings_and_waits_for_the_connect() {
+        let (result, sent) =
+            fake_server(&["0{\"sid\":\"a\"}", "2", "40{\"sid\":\"b\"}"], "tok").await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(sent, ["40{\"token\":\"tok\"}", "3"]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connect_and_a_missing_open_packet_are_told_apart() {
+        let (result, _) = fake_server(&["0{}", "44{\"message\":\"invalid token\"}"], "x").await;
+        let e = result.unwrap_err();
+        assert_eq!(e.kind(), "connect refused");
+        assert!(e.to_string().contains("invalid token"), "{e}");
+        let (result, _) = fake_server(&["40{}"], "x").await;
+        assert_eq!(result.unwrap_err().kind(), "no open packet");
     }
 
     #[test]
