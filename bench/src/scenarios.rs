@@ -250,12 +250,45 @@ pub async fn latency(
     let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let lane = |n: usize| lanes[n % lanes.len()].clone();
     open_loop(ctx, &ledger, total as usize, rate, lane, "latency").await;
+    let offered = Offered {
+        rate,
+        duration_secs,
+        pairs,
+        placement,
+    };
+    settle_latency_run(ctx, &ledger, &lanes, offered, cpu, redis, problems).await;
+    Ok(())
+}
+
+/// The load a latency run offered, for its report.
+pub struct Offered {
+    pub rate: u64,
+    pub duration_secs: u64,
+    pub pairs: usize,
+    pub placement: Placement,
+}
+
+/// Waits for a latency run's deliveries and prints its report (offered load, deliveries, CPU,
+/// Redis, percentiles): `latency` and `slow-consumers` end alike, so one parser reads both.
+pub async fn settle_latency_run(
+    ctx: &Ctx,
+    ledger: &Ledger,
+    lanes: &[(Arc<Conn>, String)],
+    offered: Offered,
+    cpu: CpuMeter,
+    redis: RedisMeter,
+    problems: &mut Problems,
+) {
+    let total = offered.rate * offered.duration_secs;
     let mut s = ledger.settle(Instant::now(), ctx.quiet, ctx.max_wait).await;
     s.tally.anomalies = ack_anomalies(lanes.iter().map(|(conn, _)| conn.as_ref()));
     println!(
-        "offered {rate} msgs/s for {duration_secs}s over {pairs} pairs on {} node(s), {}; received {} of {total}",
+        "offered {} msgs/s for {}s over {} pairs on {} node(s), {}; received {} of {total}",
+        offered.rate,
+        offered.duration_secs,
+        offered.pairs,
         ctx.nodes.len(),
-        placement.describe(),
+        offered.placement.describe(),
         s.received
     );
     report_deliveries(ctx, &s, problems);
@@ -270,7 +303,6 @@ pub async fn latency(
         s.duplicates
     );
     println!("{}", latency_line("send → receive", &p, &coverage));
-    Ok(())
 }
 
 pub async fn fanout(

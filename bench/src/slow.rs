@@ -24,10 +24,8 @@ use crate::deliveries::Ledger;
 use crate::nodes::Placement;
 use crate::procfs::CpuMeter;
 use crate::redis_info::RedisMeter;
-use crate::report::{Problems, latency_line, percentiles};
-use crate::scenarios::{
-    CPU_CHECK_SENDS, ack_anomalies, open_loop, report_deliveries, total_rss_kib,
-};
+use crate::report::Problems;
+use crate::scenarios::{Offered, open_loop, settle_latency_run, total_rss_kib};
 use crate::slowtab::{
     Drained, End, SlowTab, TCP_ESTABLISHED, TcpEntry, coverage, tcp_entry, tcp_tables,
 };
@@ -200,29 +198,13 @@ pub async fn slow_consumers(ctx: &Ctx, o: &SlowOpts, problems: &mut Problems) ->
     let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let lane = |n: usize| lanes[n % lanes.len()].clone();
     open_loop(ctx, &ledger, total as usize, o.rate, lane, "slow consumers").await;
-    let mut s = ledger.settle(Instant::now(), ctx.quiet, ctx.max_wait).await;
-    s.tally.anomalies = ack_anomalies(lanes.iter().map(|(conn, _)| conn.as_ref()));
-    println!(
-        "offered {} msgs/s for {}s over {} pairs on {} node(s), {}; received {} of {total}",
-        o.rate,
-        o.duration_secs,
-        o.pairs,
-        ctx.nodes.len(),
-        placement.describe(),
-        s.received
-    );
-    report_deliveries(ctx, &s, problems);
-    cpu.report(s.received, "deliveries", false, CPU_CHECK_SENDS, problems);
-    redis.report(s.tally.acked, problems).await;
-    let p = percentiles(&mut s.latencies_us);
-    let coverage_text = format!(
-        "n={} of {total} sent; {} failed, {} missing, {} duplicates",
-        p.n,
-        s.tally.failed() + s.pending_acks,
-        s.missing,
-        s.duplicates
-    );
-    println!("{}", latency_line("send → receive", &p, &coverage_text));
+    let offered = Offered {
+        rate: o.rate,
+        duration_secs: o.duration_secs,
+        pairs: o.pairs,
+        placement,
+    };
+    settle_latency_run(ctx, &ledger, &lanes, offered, cpu, redis, problems).await;
     let settled_at = t0.elapsed().as_secs_f64();
     let settled_kib = total_rss_kib(&ctx.pids).context("daemon RSS after the run")?;
     if !tabs.is_empty() && o.hold_secs > 0 {
