@@ -31,6 +31,7 @@
 //!     fn on_connect(self: Arc<Self>, socket: Arc<Socket<SocketState>>) {
 //!         // Get the request made to initialize the connection
 //!         // and check that the authorization header is correct
+//!         // (OmegaChat patch: this copy keeps no headers, see `detached`; upstream's example)
 //!         let connected = socket.req_parts.headers.get("Authorization")
 //!             .map(|a| a == "mysuperpassword!").unwrap_or_default();
 //!         // Close the socket if the authentication is invalid
@@ -120,24 +121,17 @@ pub(crate) type Queued = Box<PacketBuf>;
 
 /// The request parts a socket keeps for its whole life, in allocations of their own. OmegaChat
 /// patch: hyper parses the URI and the header values as slices of its 8 KiB read buffer, so a
-/// socket keeping them kept that whole buffer alive (8 KiB per idle connection); copied, they
-/// take a few hundred bytes.
+/// socket keeping them kept that whole buffer alive (8 KiB per idle connection); the URI is
+/// copied. The headers are not kept at all: everything that reads them (the daemon's origin
+/// check and client address) runs as HTTP middleware before the session exists, and a browser
+/// sends half a kilobyte to two of them (cookies, user agent, languages) that every idle socket
+/// held for its whole life. The extensions stay: the daemon hands the session its
+/// authentication through them.
 fn detached(mut parts: Parts) -> Parts {
     if let Ok(uri) = http::Uri::try_from(parts.uri.to_string()) {
         parts.uri = uri;
     }
-    let mut headers = http::HeaderMap::with_capacity(parts.headers.len());
-    for (name, value) in &parts.headers {
-        let (Ok(name), Ok(mut copy)) = (
-            http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
-        ) else {
-            continue;
-        };
-        copy.set_sensitive(value.is_sensitive());
-        headers.append(name, copy);
-    }
-    parts.headers = headers;
+    parts.headers = http::HeaderMap::new();
     parts
 }
 
@@ -191,10 +185,7 @@ pub(crate) struct InternalRx {
 }
 
 impl InternalRx {
-    fn new(
-        buffered_rx: Receiver<Queued>,
-        volatile_rx: watch::Receiver<Option<Queued>>,
-    ) -> Self {
+    fn new(buffered_rx: Receiver<Queued>, volatile_rx: watch::Receiver<Option<Queued>>) -> Self {
         Self {
             buffered_rx,
             peeked_packet: None,
