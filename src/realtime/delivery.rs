@@ -251,8 +251,8 @@ async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Even
 /// catches up through history. A full queue is not: that client stopped reading, misses live
 /// events until its heartbeat closes it (at the next ping, which finds no room either, or when
 /// the pong does not come: within `realtime.ping_interval_ms` + `ping_timeout_ms`), and catches
-/// up when it reconnects. It would meet every
-/// event until then, so the warning is written once per [`Undelivered::EVERY`] with a count.
+/// up when it reconnects. Every event until then fails for it again, so the warning is written
+/// once per [`Undelivered::EVERY`], with a count.
 #[derive(Default)]
 struct Undelivered {
     last_warning: Option<Instant>,
@@ -274,7 +274,7 @@ impl Undelivered {
                 event,
                 error = %error,
                 similar_since_last_warning = skipped,
-                "could not deliver an event to some sockets: a client that stopped reading fills its queue (realtime socket buffer) and misses live events until its heartbeat closes it; it catches up when it reconnects"
+                "could not deliver an event to some sockets: a client that stopped reading fills its queue (1,024 events) and misses live events until its heartbeat closes it; it catches up when it reconnects"
             );
         }
     }
