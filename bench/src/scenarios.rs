@@ -8,13 +8,13 @@ use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::Ctx;
 use crate::deliveries::{Ledger, Summary, now_us};
 use crate::nodes::Placement;
 use crate::procfs::{CpuMeter, rss_kib, rss_verdict};
 use crate::redis_info::RedisMeter;
 use crate::report::{Problems, SendTally, latency_line, percentiles};
 use crate::socket::{AckAnomalies, Conn, Outcome};
+use crate::{Account, Ctx};
 
 /// How long a closed-loop sender pauses after a failed send before the next one (so a refusing
 /// server is not hammered with refusals).
@@ -235,17 +235,7 @@ pub async fn latency(
     let accounts = ctx.accounts("lat", pairs * 2).await?;
     let total = rate * duration_secs;
     let ledger = Ledger::new('l', total as usize, 1);
-    let mut lanes = Vec::new();
-    let mut receivers = Vec::new();
-    for (i, pair) in accounts.chunks(2).enumerate() {
-        let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        let (sender_url, receiver_url) = ctx.nodes.for_pair(i, placement);
-        receivers.push(Conn::open(receiver_url, &pair[1].token, Some(ledger.listener())).await?);
-        lanes.push((
-            Arc::new(Conn::open(sender_url, &pair[0].token, None).await?),
-            conversation,
-        ));
-    }
+    let (lanes, _receivers) = open_pairs(ctx, &accounts, placement, &ledger).await?;
     let cpu = CpuMeter::start(&ctx.pids, ctx.redis_pid);
     let redis = RedisMeter::start(ctx.redis_url.as_deref()).await?;
     let lane = |n: usize| lanes[n % lanes.len()].clone();
@@ -258,6 +248,29 @@ pub async fn latency(
     };
     settle_latency_run(ctx, &ledger, &lanes, offered, cpu, redis, problems).await;
     Ok(())
+}
+
+/// Opens each pair of `accounts` (sender, receiver) its direct conversation and both sockets,
+/// placed on the nodes by `placement`; the receivers report to `ledger`. Returns the senders'
+/// lanes (socket, conversation) and the receivers, which must stay open for the run.
+pub async fn open_pairs(
+    ctx: &Ctx,
+    accounts: &[Account],
+    placement: Placement,
+    ledger: &Arc<Ledger>,
+) -> Result<(Vec<(Arc<Conn>, String)>, Vec<Conn>)> {
+    let mut lanes = Vec::new();
+    let mut receivers = Vec::new();
+    for (i, pair) in accounts.chunks(2).enumerate() {
+        let conversation = ctx.direct(&pair[0], &pair[1]).await?;
+        let (sender_url, receiver_url) = ctx.nodes.for_pair(i, placement);
+        receivers.push(Conn::open(receiver_url, &pair[1].token, Some(ledger.listener())).await?);
+        lanes.push((
+            Arc::new(Conn::open(sender_url, &pair[0].token, None).await?),
+            conversation,
+        ));
+    }
+    Ok((lanes, receivers))
 }
 
 /// The load a latency run offered, for its report.

@@ -25,11 +25,10 @@ use crate::nodes::Placement;
 use crate::procfs::CpuMeter;
 use crate::redis_info::RedisMeter;
 use crate::report::Problems;
-use crate::scenarios::{Offered, open_loop, settle_latency_run, total_rss_kib};
+use crate::scenarios::{Offered, open_loop, open_pairs, settle_latency_run, total_rss_kib};
 use crate::slowtab::{
     Drained, End, SlowTab, TCP_ESTABLISHED, TcpEntry, coverage, tcp_entry, tcp_tables,
 };
-use crate::socket::Conn;
 
 /// How long a slow tab being read at the end may stay silent before it counts as still open.
 const DRAIN_QUIET: Duration = Duration::from_secs(3);
@@ -136,20 +135,11 @@ pub async fn slow_consumers(ctx: &Ctx, o: &SlowOpts, problems: &mut Problems) ->
     let total = o.rate * o.duration_secs;
     let ledger = Ledger::new(TAG, total as usize, 1);
     let slow = slow_lanes(o.pairs, slow_count(o.pairs, o.slow_percent));
-    let mut lanes = Vec::new();
-    let mut receivers = Vec::new();
+    let (lanes, _receivers) = open_pairs(ctx, &accounts, placement, &ledger).await?;
     let mut tabs = Vec::new();
-    for (i, pair) in accounts.chunks(2).enumerate() {
-        let conversation = ctx.direct(&pair[0], &pair[1]).await?;
-        let (sender_url, receiver_url) = ctx.nodes.for_pair(i, placement);
-        receivers.push(Conn::open(receiver_url, &pair[1].token, Some(ledger.listener())).await?);
-        lanes.push((
-            Arc::new(Conn::open(sender_url, &pair[0].token, None).await?),
-            conversation,
-        ));
-        if slow.contains(&i) {
-            tabs.push(SlowTab::open(receiver_url, &pair[1].token, i, o.rcvbuf).await?);
-        }
+    for &i in &slow {
+        let (_, receiver_url) = ctx.nodes.for_pair(i, placement);
+        tabs.push(SlowTab::open(receiver_url, &accounts[2 * i + 1].token, i, o.rcvbuf).await?);
     }
     match tabs.first() {
         None => println!(

@@ -129,6 +129,11 @@ async fn advance_conversations<'a, DB: SqlEngine>(
     Ok(())
 }
 
+/// The message a sender stored under a `client_msg_id` (`$1` sender, `$2` client id); also read
+/// by SQLite's writer (`group_commit.rs`) for a resend.
+pub(super) const BY_CLIENT_ID: &str =
+    "SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2";
+
 async fn find_by_client_id<DB: SqlEngine>(
     tx: &mut Transaction<'_, DB>,
     message: &Message,
@@ -136,11 +141,10 @@ async fn find_by_client_id<DB: SqlEngine>(
     let Some(client_id) = &message.client_msg_id else {
         return Ok(None);
     };
-    let row: Option<MessageRow> =
-        query("SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2")
-            .bind(message.sender_id.0)
-            .bind(client_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Option<MessageRow> = query(BY_CLIENT_ID)
+        .bind(message.sender_id.0)
+        .bind(client_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
     row.map(Message::try_from).transpose()
 }

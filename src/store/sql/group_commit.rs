@@ -22,6 +22,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
+use super::appends::BY_CLIENT_ID;
 use super::query::query;
 use super::rows::MessageRow;
 use crate::domain::{ConversationId, Message};
@@ -88,12 +89,11 @@ impl MessageWriter {
         match answer.await.map_err(|_| stopped())?? {
             Written::Stored(message) => Ok((message, true)),
             Written::Resent(message) => {
-                let row: Option<MessageRow> =
-                    query("SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2")
-                        .bind(message.sender_id.0)
-                        .bind(message.client_msg_id.as_deref())
-                        .fetch_optional(&self.pool)
-                        .await?;
+                let row: Option<MessageRow> = query(BY_CLIENT_ID)
+                    .bind(message.sender_id.0)
+                    .bind(message.client_msg_id.as_deref())
+                    .fetch_optional(&self.pool)
+                    .await?;
                 let stored = row.ok_or(StoreError::NotFound)?;
                 Ok((Message::try_from(stored)?, false))
             }
