@@ -27,8 +27,14 @@ use tokio_util::future::FutureExt as _;
 use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
 
 use crate::{
-    DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
-    errors::Error, handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
+    DisconnectReason, Socket,
+    body::ResponseBody,
+    config::EngineIoConfig,
+    engine::EngineIo,
+    errors::Error,
+    handler::EngineIoHandler,
+    socket::{InternalRx, Queued},
+    transport::make_open_packet,
 };
 
 use super::budget::{BudgetExceeded, PreConnectBudget};
@@ -71,24 +77,22 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
         .ok_or(Error::InvalidWebSocketKey)?
         .clone();
 
+    // OmegaChat patch: the opening (the upgrade, the handshake, the request it came with) runs
+    // in a task of its own, which ends once the connection is open and hands it to a smaller
+    // task that reads it for the rest of its life. Upstream's single task was sized for the
+    // opening, and held the request twice over: 3,040 bytes per idle socket, against under 1 KiB.
     tokio::spawn(async move {
-        let conn = hyper::upgrade::on(req)
-            .await
-            .map(hyper_util::rt::TokioIo::new);
-
-        let res = match conn {
-            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, parts).await,
+        let conn = match hyper::upgrade::on(req).await {
+            Ok(conn) => hyper_util::rt::TokioIo::new(conn),
             Err(_e) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("ws upgrade error: {}", _e);
                 return;
             }
         };
-
-        match res {
-            Ok(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(?sid, "ws closed")
+        match open(&engine, conn, protocol, sid, parts).await {
+            Ok((socket, tx, rx)) => {
+                tokio::spawn(serve(engine, socket, tx, rx));
             }
             Err(Error::MultipleWebsocketRequests) => {}
             Err(_e) => {
@@ -104,15 +108,15 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     Ok(ws_response(&ws_key))
 }
 
+/// The halves of an opened connection's WebSocket.
+type Sink<S> = SplitSink<WebSocketStream<Budgeted<S>>, Message>;
+type Stream<S> = SplitStream<WebSocketStream<Budgeted<S>>>;
+
 /// Handle a websocket connection upgrade
 ///
 /// Sends an open packet if it is not an upgrade from a polling request
 ///
 /// Read packets from the websocket and handle them, it will block until the connection is closed
-#[cfg_attr(
-    feature = "tracing",
-    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
-)]
 pub async fn on_init<H: EngineIoHandler, S>(
     engine: Arc<EngineIo<H>>,
     conn: S,
@@ -120,6 +124,23 @@ pub async fn on_init<H: EngineIoHandler, S>(
     sid: Option<Sid>,
     req_data: Parts,
 ) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (socket, tx, rx) = Box::pin(open(&engine, conn, protocol, sid, req_data)).await?;
+    serve(engine, socket, tx, rx).await;
+    Ok(())
+}
+
+/// Opens the session (or takes over a polling one) and splits the WebSocket.
+#[allow(clippy::type_complexity)]
+async fn open<H: EngineIoHandler, S>(
+    engine: &Arc<EngineIo<H>>,
+    conn: S,
+    protocol: ProtocolVersion,
+    sid: Option<Sid>,
+    req_data: Parts,
+) -> Result<(Arc<Socket<H::Data>>, Sink<S>, Stream<S>), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -134,10 +155,7 @@ where
         let conn = PreConnectBudget::new(conn, max_bytes, lifted);
         WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config))
     };
-    // OmegaChat patch: the opening (handshake or upgrade) is boxed, so the task that then reads
-    // the socket for its whole life is sized for reading, not for the opening's larger futures
-    // (bytes per idle connection).
-    let (socket, ws) = Box::pin(async {
+    let opened = async {
         Ok::<_, Error>(if let Some(sid) = sid {
             match engine.get_socket(sid) {
                 None => return Err(Error::UnknownSessionID(sid)),
@@ -179,10 +197,22 @@ where
                 .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
             (socket, ws)
         })
-    })
-    .await?;
-    let (tx, mut rx) = ws.split();
+    };
+    let (socket, ws) = opened.await?;
+    let (tx, rx) = ws.split();
+    Ok((socket, tx, rx))
+}
 
+/// Runs an opened connection until it closes: a writer task forwards the session's packets to
+/// the WebSocket while this future reads it.
+async fn serve<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    tx: Sink<S>,
+    mut rx: Stream<S>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     // OmegaChat patch: the reader decides how the connection ends (1009 for an oversized
     // message, RFC 6455 §7.4.1) but the writer task owns the sink, so the code is handed over.
     let close_frame = Arc::new(OnceLock::new());
@@ -212,8 +242,9 @@ where
             tracing::debug!("error when handling packet: {:?}", e);
             engine.close_session(socket.id, reason);
             if linger {
-                linger_after_close(writer, rx).await;
-                return Ok(());
+                // Boxed, like the writer's grace below: once per connection, at its end.
+                Box::pin(linger_after_close(writer, rx)).await;
+                return;
             }
         }
         Some(Ok(())) => {
@@ -227,7 +258,6 @@ where
         }
     }
     stop_writer(writer).await;
-    Ok(())
 }
 
 /// OmegaChat patch: how long a closed session's writer may go on flushing what is queued and
@@ -314,6 +344,10 @@ where
 /// Forwards all packets waiting to be sent to the websocket
 ///
 /// The websocket stream is flushed only when the internal channel is drained
+///
+/// OmegaChat patch: one place feeds packets to the sink ([`feed_packets`]) and the lock is
+/// taken in a box. Upstream's loop fed the sink from three copies of a macro, each with its own
+/// packet iterator and send future in the task's state: 1,536 bytes per idle socket.
 async fn forward_to_socket<H: EngineIoHandler, S>(
     socket: Arc<Socket<H::Data>>,
     mut tx: SplitSink<WebSocketStream<S>, Message>,
@@ -323,11 +357,14 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // A polling request that was in progress during the upgrade may still hold the lock.
-    let lock = socket.internal_rx.lock();
-    let Some(mut internal_rx) = lock
-        .with_cancellation_token(&socket.cancellation_token)
-        .await
-    else {
+    let locked = Box::pin(
+        socket
+            .internal_rx
+            .lock()
+            .with_cancellation_token(&socket.cancellation_token),
+    )
+    .await;
+    let Some(mut internal_rx) = locked else {
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
         return None;
@@ -338,74 +375,37 @@ where
         ..
     } = &mut *internal_rx;
 
-    // map a packet to a websocket message
-    // It is declared as a macro rather than a closure to avoid ownership issues
-    macro_rules! map_fn {
-            ($item:ident) => {
-                let res = match $item {
-                    Packet::Binary(bin) | Packet::BinaryV3(bin) => {
-                        if socket.protocol == ProtocolVersion::V3 {
-                            // v3 protocol requires packet type as the first byte.
-                            // This requires a new buffer. This is OK as it is only for the V3 protocol.
-                            let mut buff = Vec::with_capacity(bin.len() + 1);
-                            buff.push(0x04);
-                            buff.extend(bin);
-                            tx.feed(Message::Binary(buff.into())).await
-                        } else {
-                            tx.feed(Message::Binary(bin)).await
-                        }
-                    }
-                    // A Noop Packet maybe sent by the server to upgrade from a polling connection
-                    // In the case that the packet was not poll in time it will remain in the buffer and therefore
-                    // it should be discarded here
-                    Packet::Noop => Ok(()),
-                    _ => {
-                        let packet: String = $item.try_into().unwrap();
-                        tx.feed(Message::Text(packet.into())).await
-                    }
-                };
-                if let Err(_e) = res {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
-                }
-            };
-        }
-
     // Forward buffered packets until the channel is closed or the session is cancelled.
+    let mut unflushed = false;
     loop {
-        tokio::select! {
-            biased;
-            items = buffered_rx.recv() => {
-                match items {
-                    Some(packets) => {
-                        for item in *packets {
-                            map_fn!(item);
+        let packets = match buffered_rx.try_recv() {
+            Ok(packets) => packets,
+            Err(_) => {
+                if unflushed {
+                    #[cfg(feature = "tracing")]
+                    tracing::trace!(sid = %socket.id, "ws flush");
+                    tx.flush().await.ok();
+                    unflushed = false;
+                }
+                tokio::select! {
+                    biased;
+                    items = buffered_rx.recv() => match items {
+                        Some(packets) => packets,
+                        None => break,
+                    },
+                    _ = socket.cancellation_token.cancelled() => break,
+                    Ok(()) = volatile_rx.changed() => {
+                        let val = volatile_rx.borrow_and_update().clone();
+                        match val {
+                            Some(packets) => packets,
+                            None => continue,
                         }
-                        while let Ok(packets) = buffered_rx.try_recv() {
-                            for item in *packets {
-                                map_fn!(item);
-                            }
-                        }
-                    }
-                    None => break
+                    },
                 }
             }
-            _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => {
-                let val = volatile_rx.borrow_and_update().clone();
-                if let Some(packets) = val {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
-                    for item in *packets {
-                        map_fn!(item);
-                    }
-                }
-            },
-        }
-
-        #[cfg(feature = "tracing")]
-        tracing::trace!(sid = %socket.id, "ws flush");
-        tx.flush().await.ok();
+        };
+        feed_packets(&mut tx, packets, socket.protocol).await;
+        unflushed = true;
     }
 
     #[cfg(feature = "tracing")]
@@ -417,6 +417,44 @@ where
     }
     tx.close().await.ok();
     Some(tx)
+}
+
+/// Feeds a batch of packets to the sink, unflushed.
+async fn feed_packets<S>(
+    tx: &mut SplitSink<WebSocketStream<S>, Message>,
+    mut packets: Queued,
+    protocol: ProtocolVersion,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    for item in packets.drain(..) {
+        let msg = match item {
+            Packet::Binary(bin) | Packet::BinaryV3(bin) => {
+                if protocol == ProtocolVersion::V3 {
+                    // v3 protocol requires packet type as the first byte.
+                    // This requires a new buffer. This is OK as it is only for the V3 protocol.
+                    let mut buff = Vec::with_capacity(bin.len() + 1);
+                    buff.push(0x04);
+                    buff.extend(bin);
+                    Message::Binary(buff.into())
+                } else {
+                    Message::Binary(bin)
+                }
+            }
+            // A Noop Packet maybe sent by the server to upgrade from a polling connection
+            // In the case that the packet was not poll in time it will remain in the buffer and therefore
+            // it should be discarded here
+            Packet::Noop => continue,
+            item => {
+                let packet: String = item.try_into().unwrap();
+                Message::Text(packet.into())
+            }
+        };
+        if let Err(_e) = tx.feed(msg).await {
+            #[cfg(feature = "tracing")]
+            tracing::debug!("error sending packet: {}", _e);
+        }
+    }
 }
 
 /// How long an oversized message's sender gets to read the close frame.
