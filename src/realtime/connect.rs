@@ -21,18 +21,21 @@ use crate::service::{ServiceError, TokenRejection};
 /// that slow or away, this node re-checks every session it holds once its subscriptions are back.
 const WATCH_BOUND: Duration = Duration::from_secs(1);
 
-/// Whether a socket's departure (presence, typing) has been handled: by its disconnect handler,
-/// or by the shutdown, which closes transports in a way that runs no disconnect handler.
-#[derive(Debug, Clone, Default)]
-pub struct Departure(Arc<AtomicBool>);
-
-/// The key that signed the token a socket authenticated with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SigningKeyId(pub String);
-
-/// Where the log of recent revocations stood when the socket's session was checked.
-#[derive(Debug, Clone, Copy)]
-struct HandshakeMark(Mark);
+/// What an authenticated socket is: set once by [`authenticate`], as one shared extension, so
+/// that a handler's `Extension<Arc<Session>>` costs a reference count rather than a copy of the
+/// user, and an idle socket keeps one small extension map.
+#[derive(Debug)]
+pub struct Session {
+    pub user: User,
+    /// The key that signed the token the socket authenticated with.
+    pub kid: String,
+    /// Where the log of recent revocations stood when the socket's session was checked.
+    mark: Mark,
+    /// Whether the socket's departure (presence, typing) has been handled: by its disconnect
+    /// handler, or by the shutdown, which closes transports in a way that runs no disconnect
+    /// handler.
+    departed: AtomicBool,
+}
 
 /// The handshake `auth` payload: `io(url, { auth: { token } })`.
 #[derive(Debug, Deserialize)]
@@ -113,11 +116,13 @@ pub async fn authenticate(
     if let Err(e) = state.services.presence.socket_opened(user.id).await {
         tracing::warn!(user_id = %user.id, error = %e, "could not announce presence");
     }
-    socket.extensions.insert(user);
-    socket.extensions.insert(SigningKeyId(verified.kid));
-    socket.extensions.insert(HandshakeMark(mark));
     // Balanced by `depart`: shutdown waits for that work.
-    socket.extensions.insert(Departure::default());
+    socket.extensions.insert(Arc::new(Session {
+        user,
+        kid: verified.kid,
+        mark,
+        departed: AtomicBool::new(false),
+    }));
     state.drain.socket_opened();
     Ok(())
 }
@@ -138,20 +143,17 @@ impl TokenRejection {
 /// reach it now: a revocation delivered while it could not ends it here.
 pub async fn on_connect(
     socket: SocketRef,
-    Extension(user): Extension<User>,
+    Extension(session): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
+    let Session {
+        user, kid, mark, ..
+    } = &*session;
     tracing::debug!(user_id = %user.id, sid = %socket.id, "socket connected");
-    let (Some(HandshakeMark(mark)), Some(SigningKeyId(kid))) = (
-        socket.extensions.get::<HandshakeMark>(),
-        socket.extensions.get::<SigningKeyId>(),
-    ) else {
-        return;
-    };
-    let ended = match state.revocations.since(mark, user.id, &kid) {
+    let ended = match state.revocations.since(*mark, user.id, kid) {
         SinceMark::Untouched => None,
         SinceMark::Ended(reason) => Some(reason),
-        SinceMark::Unknown => session_ended(&state, &user, &kid).await,
+        SinceMark::Unknown => session_ended(&state, user, kid).await,
     };
     if let Some(reason) = ended {
         tracing::info!(user_id = %user.id, reason = reason.as_str(), "closing a socket whose session ended during its handshake");
@@ -188,16 +190,13 @@ async fn on_disconnect(
 
 /// Records that an authenticated socket went away, once whoever notices first.
 pub(super) async fn depart(state: &RealtimeState, socket: &SocketRef) {
-    let (Some(user), Some(departure)) = (
-        socket.extensions.get::<User>(),
-        socket.extensions.get::<Departure>(),
-    ) else {
+    let Some(session) = socket.extensions.get::<Arc<Session>>() else {
         return;
     };
-    if departure.0.swap(true, Ordering::AcqRel) {
+    if session.departed.swap(true, Ordering::AcqRel) {
         return;
     }
-    went_away(state, user.id).await;
+    went_away(state, session.user.id).await;
     state.drain.socket_done();
 }
 

@@ -9,11 +9,11 @@ use socketioxide::operators::BroadcastOperators;
 use socketioxide::{BroadcastError, SocketError, SocketIo};
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::connect::SigningKeyId;
+use super::connect::Session;
 use super::revocations::RecentRevocations;
 use super::{conversation_room, user_room};
 use crate::bus::{Envelope, Event, ResyncReason, RevocationReason};
-use crate::domain::{FriendshipStatus, User, UserId};
+use crate::domain::{FriendshipStatus, UserId};
 use crate::edge::wire::MessageView;
 use crate::service::accounts::AccountService;
 
@@ -187,9 +187,13 @@ async fn end_revoked_sessions(io: SocketIo, accounts: Arc<AccountService>) {
         .sockets()
         .into_iter()
         .filter_map(|socket| {
-            let user = socket.extensions.get::<User>()?;
-            let kid = socket.extensions.get::<SigningKeyId>()?;
-            Some((socket, user.id, user.token_version, kid.0))
+            let session = socket.extensions.get::<Arc<Session>>()?;
+            Some((
+                socket,
+                session.user.id,
+                session.user.token_version,
+                session.kid.clone(),
+            ))
         })
         .collect();
     let mut ended = 0usize;
@@ -231,8 +235,8 @@ async fn end_sessions_signed_by(io: &BroadcastOperators, kid: &str, event: &Even
     for socket in io.clone().sockets() {
         let signed_by_kid = socket
             .extensions
-            .get::<SigningKeyId>()
-            .is_some_and(|k| k.0 == kid);
+            .get::<Arc<Session>>()
+            .is_some_and(|session| session.kid == kid);
         if signed_by_kid {
             socket.emit(name, &payload).ok();
             socket.disconnect().ok();

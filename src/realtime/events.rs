@@ -3,28 +3,56 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
+use socketioxide::handler::{FromMessageParts, MessageHandler};
+use socketioxide::socket::Socket;
 
 use std::sync::Arc;
 
+use super::connect::Session;
 use super::drain::Drain;
 use super::{RealtimeState, ack, conversation_room};
-use crate::domain::{User, UserId};
+use crate::domain::UserId;
 use crate::edge::ids;
 use crate::edge::wire::{ConversationView, MessageDraft, MessageView};
 use crate::service::ServiceError;
 
-/// Registers every event handler on a newly connected socket.
+/// Registers the event handlers on a newly connected socket: one fallback handler that picks
+/// the event's handler by name. Eight `socket.on` entries gave every socket a handler map of
+/// 0.7 KiB, kept for as long as it stays connected (BENCHMARKS.md, memory per idle connection).
 pub fn register(socket: &SocketRef) {
-    socket.on("join_room", join_room);
-    socket.on("leave_room", leave_room);
-    socket.on("send_message", send_message);
-    socket.on("edit_message", edit_message);
-    socket.on("delete_message", delete_message);
-    socket.on("typing", typing);
-    socket.on("mark_read", mark_read);
-    socket.on("get_presence", get_presence);
-    socket.on_fallback(unknown_event);
+    socket.on_fallback(ByName);
+}
+
+/// Calls the handler of an event by the event's name, as socketioxide's own map would have;
+/// each handler extracts its arguments (and answers bad ones) as a registered handler does.
+#[derive(Clone, Copy)]
+struct ByName;
+
+impl MessageHandler<LocalAdapter, ByName> for ByName {
+    fn call(
+        &self,
+        s: Arc<Socket<LocalAdapter>>,
+        mut v: socketioxide::handler::Value,
+        ack_id: Option<i64>,
+    ) {
+        // socketioxide read the name before calling a fallback, so this cannot fail.
+        let Ok(Event(event)) = Event::from_message_parts(&s, &mut v, &ack_id) else {
+            return;
+        };
+        match event.as_str() {
+            "join_room" => MessageHandler::call(&join_room, s, v, ack_id),
+            "leave_room" => MessageHandler::call(&leave_room, s, v, ack_id),
+            "send_message" => MessageHandler::call(&send_message, s, v, ack_id),
+            "edit_message" => MessageHandler::call(&edit_message, s, v, ack_id),
+            "delete_message" => MessageHandler::call(&delete_message, s, v, ack_id),
+            "typing" => MessageHandler::call(&typing, s, v, ack_id),
+            "mark_read" => MessageHandler::call(&mark_read, s, v, ack_id),
+            "get_presence" => MessageHandler::call(&get_presence, s, v, ack_id),
+            _ => MessageHandler::call(&unknown_event, s, v, ack_id),
+        }
+    }
 }
 
 /// Answers a malformed payload with `invalid_payload`; otherwise runs `work` on it and answers
@@ -62,7 +90,7 @@ async fn join_room(
     socket: SocketRef,
     TryData(p): TryData<RoomPayload>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
@@ -70,11 +98,11 @@ async fn join_room(
         state
             .services
             .conversations
-            .require_participant(me.id, id)
+            .require_participant(me.user.id, id)
             .await?;
         let room = conversation_room(id);
         socket.join(room.clone());
-        let joined = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
+        let joined = json!({ "conversation_id": id.to_string(), "user_id": me.user.id.0 });
         let _ = socket.to(room).emit("user_joined", &joined).await;
         Ok(json!({ "conversation_id": id.to_string() }))
     })
@@ -86,14 +114,14 @@ async fn leave_room(
     socket: SocketRef,
     TryData(p): TryData<RoomPayload>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         let room = conversation_room(id);
         socket.leave(room.clone());
-        let left = json!({ "conversation_id": id.to_string(), "user_id": me.id.0 });
+        let left = json!({ "conversation_id": id.to_string(), "user_id": me.user.id.0 });
         let _ = socket.to(room).emit("user_left", &left).await;
         Ok(json!({ "conversation_id": id.to_string() }))
     })
@@ -112,7 +140,7 @@ struct SendPayload {
 async fn send_message(
     TryData(p): TryData<SendPayload>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
@@ -120,7 +148,7 @@ async fn send_message(
         let (message, created) = state
             .services
             .conversations
-            .send(&me, id, p.draft.into())
+            .send(&me.user, id, p.draft.into())
             .await?;
         Ok(json!({ "message": MessageView::from(&message), "duplicate": !created }))
     })
@@ -138,7 +166,7 @@ struct EditPayload {
 async fn edit_message(
     TryData(p): TryData<EditPayload>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
@@ -149,7 +177,7 @@ async fn edit_message(
         let edited = state
             .services
             .conversations
-            .edit(&me, id, message, p.content)
+            .edit(&me.user, id, message, p.content)
             .await?;
         Ok(json!({ "message": MessageView::from(&edited) }))
     })
@@ -166,7 +194,7 @@ struct MessageRef {
 async fn delete_message(
     TryData(p): TryData<MessageRef>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
@@ -177,7 +205,7 @@ async fn delete_message(
         let deleted = state
             .services
             .conversations
-            .delete(&me, id, message)
+            .delete(&me.user, id, message)
             .await?;
         Ok(json!({ "message": MessageView::from(&deleted) }))
     })
@@ -188,7 +216,7 @@ async fn delete_message(
 async fn mark_read(
     TryData(p): TryData<MessageRef>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
@@ -199,7 +227,7 @@ async fn mark_read(
         let summary = state
             .services
             .conversations
-            .mark_read(&me, id, message)
+            .mark_read(&me.user, id, message)
             .await?;
         Ok(json!({ "conversation": ConversationView::from(&summary) }))
     })
@@ -222,17 +250,17 @@ fn yes() -> bool {
 async fn typing(
     TryData(p): TryData<TypingPayload>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let id = ids::conversation_id("conversation_id", &p.conversation_id)?;
         if !p.typing {
-            if state.typing.stopped(me.id, id, None) {
+            if state.typing.stopped(me.user.id, id, None) {
                 state
                     .services
                     .conversations
-                    .typing(me.id, id, false)
+                    .typing(me.user.id, id, false)
                     .await?;
             }
             return Ok(json!({}));
@@ -240,19 +268,23 @@ async fn typing(
         state
             .services
             .conversations
-            .require_participant(me.id, id)
+            .require_participant(me.user.id, id)
             .await?;
-        let generation = state.typing.started(me.id, id);
-        state.services.conversations.typing(me.id, id, true).await?;
+        let generation = state.typing.started(me.user.id, id);
+        state
+            .services
+            .conversations
+            .typing(me.user.id, id, true)
+            .await?;
         let timeout = state.typing_timeout;
         let timer_state = state.clone();
         tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            if timer_state.typing.stopped(me.id, id, Some(generation)) {
+            if timer_state.typing.stopped(me.user.id, id, Some(generation)) {
                 let _ = timer_state
                     .services
                     .conversations
-                    .typing(me.id, id, false)
+                    .typing(me.user.id, id, false)
                     .await;
             }
         });
@@ -270,12 +302,12 @@ struct PresenceQuery {
 async fn get_presence(
     TryData(p): TryData<PresenceQuery>,
     ack: AckSender,
-    Extension(me): Extension<User>,
+    Extension(me): Extension<Arc<Session>>,
     State(state): State<RealtimeState>,
 ) {
     respond(state.drain.clone(), ack, p, |p| async move {
         let ids: Vec<UserId> = p.user_ids.into_iter().map(UserId).collect();
-        let states = state.services.presence.lookup(me.id, &ids).await?;
+        let states = state.services.presence.lookup(me.user.id, &ids).await?;
         let users: Vec<Value> = states
             .iter()
             .map(
