@@ -162,10 +162,14 @@ async fn deliver(
     let Some((name, payload)) = render(&envelope.event, typing_ms) else {
         return;
     };
-    if let Err(e) = io.clone().to(rooms.clone()).emit(name, &payload).await {
+    // The room names are copied only when a second operation needs them: a message to a group
+    // of 1,000 is 1,000 names.
+    let revoked = matches!(envelope.event, Event::SessionsRevoked { .. });
+    let again = revoked.then(|| rooms.clone());
+    if let Err(e) = io.clone().to(rooms).emit(name, &payload).await {
         undelivered.report(name, &e, Instant::now());
     }
-    if matches!(envelope.event, Event::SessionsRevoked { .. }) {
+    if let Some(rooms) = again {
         // The token they connected with no longer works: the socket must not outlive it.
         if let Err(e) = io.clone().to(rooms).disconnect().await {
             tracing::warn!(error = %e, "could not close the sockets of a revoked session");
