@@ -47,13 +47,33 @@ const SETTLE: Duration = Duration::from_secs(5);
 /// Work below which a server might use no CPU tick at all: a connect costs it a few 100 µs.
 const CPU_CHECK_CONNECTS: u64 = 1_000;
 
+/// The `churn` scenario's command-line options.
+#[derive(Debug, clap::Args)]
 pub struct ChurnOpts {
+    /// Connects started per second (open loop).
+    #[arg(long, default_value_t = 1000)]
     pub rate: u64,
+    /// Seconds of churn measured, after the warm-up.
+    #[arg(long, default_value_t = 300)]
     pub duration_secs: u64,
+    /// Accounts the churned sockets log in as.
+    #[arg(long, default_value_t = 100)]
     pub users: usize,
+    /// Seconds of churn before the starting RSS is taken (one-time allocations are not
+    /// growth). A minute: with 10 s the start was sampled while the allocator's arenas were
+    /// still filling (BENCHMARKS.md, "Churn and slow consumers").
+    #[arg(long, default_value_t = 60)]
     pub warmup_secs: u64,
+    /// Seconds between RSS samples.
+    #[arg(long, default_value_t = 10)]
     pub sample_secs: u64,
+    /// Idle sockets (of other accounts) held open throughout; all must still be connected
+    /// at the end.
+    #[arg(long, default_value_t = 100)]
     pub steady: usize,
+    /// Connects under way at once at most; a slot of the schedule that comes while this
+    /// many are in flight is skipped and counted.
+    #[arg(long, default_value_t = 256)]
     pub max_in_flight: usize,
 }
 

@@ -120,55 +120,11 @@ enum Mode {
     },
     /// Sockets connecting and disconnecting at a fixed rate (full handshake, clean close) while
     /// the daemon's RSS is sampled: growth over 5% fails. Needs --pid.
-    Churn {
-        /// Connects started per second (open loop).
-        #[arg(long, default_value_t = 1000)]
-        rate: u64,
-        /// Seconds of churn measured, after the warm-up.
-        #[arg(long, default_value_t = 300)]
-        duration_secs: u64,
-        /// Accounts the churned sockets log in as.
-        #[arg(long, default_value_t = 100)]
-        users: usize,
-        /// Seconds of churn before the starting RSS is taken (one-time allocations are not
-        /// growth). A minute: with 10 s the start was sampled while the allocator's arenas were
-        /// still filling (BENCHMARKS.md, "Churn and slow consumers").
-        #[arg(long, default_value_t = 60)]
-        warmup_secs: u64,
-        /// Seconds between RSS samples.
-        #[arg(long, default_value_t = 10)]
-        sample_secs: u64,
-        /// Idle sockets (of other accounts) held open throughout; all must still be connected
-        /// at the end.
-        #[arg(long, default_value_t = 100)]
-        steady: usize,
-        /// Connects under way at once at most; a slot of the schedule that comes while this
-        /// many are in flight is skipped and counted.
-        #[arg(long, default_value_t = 256)]
-        max_in_flight: usize,
-    },
+    Churn(churn::ChurnOpts),
     /// The latency scenario with a share of the receiving users holding a second tab that never
     /// reads: the normal receivers' latency, the daemon's memory, and what the slow tabs saw.
     /// Needs --pid.
-    SlowConsumers {
-        #[arg(long, default_value_t = 2000)]
-        rate: u64,
-        #[arg(long, default_value_t = 100)]
-        pairs: usize,
-        #[arg(long, default_value_t = 30)]
-        duration_secs: u64,
-        /// Percent of the receiving users with a slow tab (at least one when above 0; 0: none,
-        /// the same run for comparison).
-        #[arg(long, default_value_t = 1.0)]
-        slow_percent: f64,
-        /// SO_RCVBUF asked for each slow tab's socket before it connects, in bytes (Linux
-        /// doubles it; the value it reports is printed).
-        #[arg(long, default_value_t = 4096)]
-        slow_rcvbuf: u32,
-        /// Seconds to keep the slow tabs unread after the last delivery, before reading them.
-        #[arg(long, default_value_t = 0)]
-        slow_hold_secs: u64,
-    },
+    SlowConsumers(slow::SlowOpts),
 }
 
 fn secs(value: f64, flag: &str) -> Result<Duration> {
@@ -226,48 +182,16 @@ async fn main() -> Result<ExitCode> {
             messages,
             rate,
         } => scenarios::fanout(&ctx, members, messages, rate, p).await?,
-        Mode::Churn {
-            rate,
-            duration_secs,
-            users,
-            warmup_secs,
-            sample_secs,
-            steady,
-            max_in_flight,
-        } => {
+        Mode::Churn(opts) => {
             if args.pid.is_empty() {
                 bail!("churn needs --pid to read the daemon's memory");
             }
-            let opts = churn::ChurnOpts {
-                rate,
-                duration_secs,
-                users,
-                warmup_secs,
-                sample_secs,
-                steady,
-                max_in_flight,
-            };
             churn::churn(&ctx, &opts, p).await?
         }
-        Mode::SlowConsumers {
-            rate,
-            pairs,
-            duration_secs,
-            slow_percent,
-            slow_rcvbuf,
-            slow_hold_secs,
-        } => {
+        Mode::SlowConsumers(opts) => {
             if args.pid.is_empty() {
                 bail!("slow-consumers needs --pid to read the daemon's memory");
             }
-            let opts = slow::SlowOpts {
-                rate,
-                pairs,
-                duration_secs,
-                slow_percent,
-                rcvbuf: slow_rcvbuf,
-                hold_secs: slow_hold_secs,
-            };
             slow::slow_consumers(&ctx, &opts, p).await?
         }
     }
@@ -422,7 +346,7 @@ mod tests {
         let args = parse("omegachat-load --pid 7 churn");
         assert!(matches!(
             args.mode,
-            Mode::Churn {
+            Mode::Churn(churn::ChurnOpts {
                 rate: 1000,
                 duration_secs: 300,
                 users: 100,
@@ -430,7 +354,7 @@ mod tests {
                 sample_secs: 10,
                 steady: 100,
                 max_in_flight: 256,
-            }
+            })
         ));
         let args = parse(
             "omegachat-load churn --rate 400 --duration-secs 60 --users 10 --warmup-secs 5 \
@@ -439,7 +363,7 @@ mod tests {
         assert_eq!(args.pid, [9]);
         assert!(matches!(
             args.mode,
-            Mode::Churn {
+            Mode::Churn(churn::ChurnOpts {
                 rate: 400,
                 duration_secs: 60,
                 users: 10,
@@ -447,31 +371,31 @@ mod tests {
                 sample_secs: 2,
                 steady: 0,
                 max_in_flight: 32,
-            }
+            })
         ));
     }
 
     #[test]
     fn slow_consumers_parse_with_a_fractional_share() {
-        let Mode::SlowConsumers {
+        let Mode::SlowConsumers(slow::SlowOpts {
             rate,
             pairs,
             duration_secs,
             slow_percent,
-            slow_rcvbuf,
-            slow_hold_secs,
-        } = parse("omegachat-load slow-consumers --pid 7").mode
+            rcvbuf: slow_rcvbuf,
+            hold_secs: slow_hold_secs,
+        }) = parse("omegachat-load slow-consumers --pid 7").mode
         else {
             panic!("not slow-consumers");
         };
         assert_eq!((rate, pairs, duration_secs), (2000, 100, 30));
         assert_eq!((slow_percent, slow_rcvbuf, slow_hold_secs), (1.0, 4096, 0));
-        let Mode::SlowConsumers {
+        let Mode::SlowConsumers(slow::SlowOpts {
             slow_percent,
-            slow_rcvbuf,
-            slow_hold_secs,
+            rcvbuf: slow_rcvbuf,
+            hold_secs: slow_hold_secs,
             ..
-        } = parse(
+        }) = parse(
             "omegachat-load slow-consumers --slow-percent 0.5 --slow-rcvbuf 2048 --slow-hold-secs 40",
         )
         .mode

@@ -37,12 +37,33 @@ const DRAIN_CAP: Duration = Duration::from_secs(60);
 const SAMPLE: Duration = Duration::from_secs(1);
 const TAG: char = 's';
 
+/// The `slow-consumers` scenario's command-line options.
+#[derive(Debug, clap::Args)]
 pub struct SlowOpts {
+    #[arg(long, default_value_t = 2000)]
     pub rate: u64,
+    #[arg(long, default_value_t = 100)]
     pub pairs: usize,
+    #[arg(long, default_value_t = 30)]
     pub duration_secs: u64,
+    /// Percent of the receiving users with a slow tab (at least one when above 0; 0: none,
+    /// the same run for comparison).
+    #[arg(long, default_value_t = 1.0)]
     pub slow_percent: f64,
+    /// SO_RCVBUF asked for each slow tab's socket before it connects, in bytes (Linux
+    /// doubles it; the value it reports is printed).
+    #[arg(
+        long = "slow-rcvbuf",
+        value_name = "SLOW_RCVBUF",
+        default_value_t = 4096
+    )]
     pub rcvbuf: u32,
+    /// Seconds to keep the slow tabs unread after the last delivery, before reading them.
+    #[arg(
+        long = "slow-hold-secs",
+        value_name = "SLOW_HOLD_SECS",
+        default_value_t = 0
+    )]
     pub hold_secs: u64,
 }
 

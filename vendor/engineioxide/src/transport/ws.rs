@@ -133,7 +133,6 @@ where
 }
 
 /// Opens the session (or takes over a polling one) and splits the WebSocket.
-#[allow(clippy::type_complexity)]
 async fn open<H: EngineIoHandler, S>(
     engine: &Arc<EngineIo<H>>,
     conn: S,
