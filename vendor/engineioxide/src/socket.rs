@@ -65,7 +65,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{config::EngineIoConfig, errors::Error};
+use crate::{config::EngineIoConfig, errors::Error, queue::Queued};
 use bytes::Bytes;
 use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
 use futures_util::FutureExt;
@@ -113,12 +113,6 @@ impl From<&Error> for Option<DisconnectReason> {
     }
 }
 
-/// What the socket's internal channel carries: a boxed [`PacketBuf`]. OmegaChat patch: tokio's
-/// bounded channel allocates its slots 32 at a time when it is created, and a `PacketBuf` is
-/// about 180 bytes, so every idle socket held ~6 KiB of empty slots; boxed, a slot is 8 bytes
-/// (one small allocation per packet sent instead).
-pub(crate) type Queued = Box<PacketBuf>;
-
 /// The request parts a socket keeps for its whole life, in allocations of their own. OmegaChat
 /// patch: hyper parses the URI and the header values as slices of its 8 KiB read buffer, so a
 /// socket keeping them kept that whole buffer alive (8 KiB per idle connection); the URI is
@@ -144,12 +138,13 @@ impl Permit<'_> {
     /// Consume the permit and emit a message to the client.
     #[inline]
     pub fn emit(self, msg: Str) {
-        self.inner.send(Box::new(smallvec![Packet::Message(msg)]));
+        self.inner.send(Queued::message(msg));
     }
     /// Consume the permit and emit a binary message to the client.
     #[inline]
     pub fn emit_binary(self, data: Bytes) {
-        self.inner.send(Box::new(smallvec![Packet::Binary(data)]));
+        self.inner
+            .send(Queued::new(smallvec![Packet::Binary(data)]));
     }
 
     /// Consume the permit and emit a message with multiple binary data to the client.
@@ -161,7 +156,7 @@ impl Permit<'_> {
         for d in data {
             packets.push(Packet::Binary(d));
         }
-        self.inner.send(Box::new(packets));
+        self.inner.send(Queued::new(packets));
     }
 
     /// Consume the permit and emit a message with multiple binary data to the client.
@@ -173,7 +168,7 @@ impl Permit<'_> {
         for d in data {
             packets.push(Packet::Binary(d));
         }
-        self.inner.send(Box::new(packets));
+        self.inner.send(Queued::new(packets));
     }
 }
 
@@ -311,10 +306,10 @@ where
         tracing::debug!(?packet, "sending packet");
 
         self.internal_tx
-            .try_send(Box::new(smallvec![packet]))
+            .try_send(Queued::new(smallvec![packet]))
             .map_err(|p| match p {
-                TrySendError::Full(mut p) => TrySendError::Full(p.pop().unwrap()),
-                TrySendError::Closed(mut p) => TrySendError::Closed(p.pop().unwrap()),
+                TrySendError::Full(p) => TrySendError::Full(p.into_packets().pop().unwrap()),
+                TrySendError::Closed(p) => TrySendError::Closed(p.into_packets().pop().unwrap()),
             })?;
         Ok(())
     }
@@ -405,7 +400,7 @@ where
             tracing::trace!(sid = ?self.id, "emitting ping");
 
             self.internal_tx
-                .try_send(Box::new(smallvec![Packet::Ping]))
+                .try_send(Queued::new(smallvec![Packet::Ping]))
                 .map_err(|_| Error::HeartbeatTimeout)?;
 
             #[cfg(feature = "tracing")]
@@ -435,7 +430,7 @@ where
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "ping received, sending pong");
             self.internal_tx
-                .try_send(Box::new(smallvec![Packet::Pong]))
+                .try_send(Queued::new(smallvec![Packet::Pong]))
                 .map_err(|_| Error::HeartbeatTimeout)?;
         }
     }
@@ -573,7 +568,7 @@ where
     }
 
     pub(crate) fn send_volatile(&self, packets: PacketBuf) -> bool {
-        self.volatile_tx.send(Some(Box::new(packets))).is_ok()
+        self.volatile_tx.send(Some(Queued::new(packets))).is_ok()
     }
 }
 
@@ -663,7 +658,7 @@ where
         tokio::spawn(async move {
             let mut internal_rx = sock_clone.internal_rx.try_lock().unwrap();
             while let Some(packets) = internal_rx.buffered_rx.recv().await {
-                for packet in packets {
+                for packet in packets.into_packets() {
                     tx.send(packet).await.unwrap();
                 }
             }

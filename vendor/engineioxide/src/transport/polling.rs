@@ -13,7 +13,7 @@ use engineioxide_core::{Packet, ProtocolVersion, Sid, TransportType};
 
 use crate::{
     DisconnectReason, body::ResponseBody, engine::EngineIo, errors::Error,
-    handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
+    handler::EngineIoHandler, queue::Queued, socket::InternalRx, transport::make_open_packet,
 };
 
 /// Create a response for http request
@@ -125,8 +125,9 @@ where
 
         // Prepend the packet peeked during the previous
         // polling request so it is encoded first, ahead of the newly received packets.
-        let rx_stream = stream::iter(peeked_packet.take())
-            .chain(rx_stream::EncoderStream::new(buffered_rx, volatile_rx).map(|queued| *queued));
+        let rx_stream = stream::iter(peeked_packet.take()).chain(
+            rx_stream::EncoderStream::new(buffered_rx, volatile_rx).map(Queued::into_packets),
+        );
 
         // Stop waiting for the next packet as soon as the session is closed. The combinator is biased
         // towards the encoder completion, so any buffered close packet is still flushed to the client.

@@ -27,13 +27,8 @@ use tokio_util::future::FutureExt as _;
 use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
 
 use crate::{
-    DisconnectReason, Socket,
-    body::ResponseBody,
-    config::EngineIoConfig,
-    engine::EngineIo,
-    errors::Error,
-    handler::EngineIoHandler,
-    socket::{InternalRx, Queued},
+    DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
+    errors::Error, handler::EngineIoHandler, queue::Queued, socket::InternalRx,
     transport::make_open_packet,
 };
 
@@ -433,12 +428,20 @@ where
 /// Feeds a batch of packets to the sink, unflushed.
 async fn feed_packets<S>(
     tx: &mut SplitSink<WebSocketStream<S>, Message>,
-    mut packets: Queued,
+    packets: Queued,
     protocol: ProtocolVersion,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    for item in packets.drain(..) {
+    // OmegaChat patch: a message's text is built once for all the sockets it was queued to.
+    if let Some(text) = packets.message_text() {
+        if let Err(_e) = tx.feed(Message::Text(text)).await {
+            #[cfg(feature = "tracing")]
+            tracing::debug!("error sending packet: {}", _e);
+        }
+        return;
+    }
+    for item in packets.into_packets() {
         let msg = match item {
             Packet::Binary(bin) | Packet::BinaryV3(bin) => {
                 if protocol == ProtocolVersion::V3 {
@@ -599,7 +602,7 @@ where
     // We send a last Noop request to close a potential waiting polling request.
     socket
         .internal_tx
-        .send(Box::new(smallvec![Packet::Noop]))
+        .send(Queued::new(smallvec![Packet::Noop]))
         .await
         .map_err(|_| Error::Upgrade)?;
 
