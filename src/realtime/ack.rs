@@ -3,21 +3,23 @@
 //! Service errors are translated by the edges' one exhaustive match ([`ApiError::from`]), so a
 //! socket client sees the same codes and messages as a REST client.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 use socketioxide::extract::AckSender;
 
 use crate::edge::error::ApiError;
 use crate::service::ServiceError;
 
-/// Answers success with `fields` merged into `{"ok": true}`.
-pub fn ok(ack: AckSender, fields: Value) {
-    let mut body = Map::new();
-    body.insert("ok".into(), Value::Bool(true));
-    if let Value::Object(fields) = fields {
-        body.extend(fields);
+/// Answers success with `fields` (a struct or a JSON object) merged into `{"ok": true}`.
+pub fn ok(ack: AckSender, fields: impl Serialize) {
+    #[derive(Serialize)]
+    struct Answer<T> {
+        ok: bool,
+        #[serde(flatten)]
+        fields: T,
     }
     // Fails only if the socket is gone: nobody is left to tell.
-    let _ = ack.send(&Value::Object(body));
+    let _ = ack.send(&Answer { ok: true, fields });
 }
 
 /// Answers failure with an error code and message.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use socketioxide::operators::BroadcastOperators;
 use socketioxide::{BroadcastError, SocketError, SocketIo};
@@ -68,38 +69,58 @@ pub async fn run(
     }
 }
 
+/// What a socket is sent: messages are serialised as they are (the busiest events: no `Value`
+/// tree in between), the rest as JSON objects.
+#[derive(Serialize)]
+#[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one lives on the stack per event; boxing would add an allocation to every message"
+)]
+enum Payload {
+    Message(MessageView),
+    Object(Value),
+}
+
+impl From<Value> for Payload {
+    fn from(object: Value) -> Self {
+        Self::Object(object)
+    }
+}
+
 /// The Socket.IO event name and payload for a bus event; `None` for events meant for the
 /// nodes' caches, not for sockets.
 /// `typing_ms` is how long a `typing` start lasts unless renewed, so receivers expire it alike.
-fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
+fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Payload)> {
+    let message = |m| Payload::Message(MessageView::from(m));
     Some(match event {
-        Event::MessageCreated(m) => ("receive_message", json!(MessageView::from(m))),
-        Event::MessageEdited(m) => ("message_edited", json!(MessageView::from(m))),
-        Event::MessageDeleted(m) => ("message_deleted", json!(MessageView::from(m))),
+        Event::MessageCreated(m) => ("receive_message", message(m)),
+        Event::MessageEdited(m) => ("message_edited", message(m)),
+        Event::MessageDeleted(m) => ("message_deleted", message(m)),
         Event::MessagesRead {
             conversation_id,
             user_id,
             message_id,
         } => (
             "messages_read",
-            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "message_id": message_id.to_string() }),
+            json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "message_id": message_id.to_string() }).into(),
         ),
         Event::ConversationUpdated {
             conversation_id,
             reason,
         } => (
             "conversation_updated",
-            json!({ "conversation_id": conversation_id.to_string(), "reason": reason.as_str() }),
+            json!({ "conversation_id": conversation_id.to_string(), "reason": reason.as_str() }).into(),
         ),
         Event::ConversationRemoved { conversation_id } => (
             "conversation_updated",
-            json!({ "conversation_id": conversation_id.to_string(), "reason": "removed", "removed": true }),
+            json!({ "conversation_id": conversation_id.to_string(), "reason": "removed", "removed": true }).into(),
         ),
         Event::FriendshipUpdated {
             other_id, status, ..
         } => (
             "friendship_updated",
-            json!({ "user_id": other_id.0, "status": status.map(FriendshipStatus::as_str) }),
+            json!({ "user_id": other_id.0, "status": status.map(FriendshipStatus::as_str) }).into(),
         ),
         Event::Typing {
             conversation_id,
@@ -108,14 +129,14 @@ fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
         } => (
             "typing",
             json!({ "conversation_id": conversation_id.to_string(), "user_id": user_id.0, "typing": typing,
-                    "expires_in_ms": if *typing { typing_ms } else { 0 } }),
+                    "expires_in_ms": if *typing { typing_ms } else { 0 } }).into(),
         ),
         Event::SessionsRevoked { reason } => {
-            ("session_revoked", json!({ "reason": reason.as_str() }))
+            ("session_revoked", json!({ "reason": reason.as_str() }).into())
         }
         Event::KeyRetired { .. } => (
             "session_revoked",
-            json!({ "reason": RevocationReason::SigningKeyRetired.as_str() }),
+            json!({ "reason": RevocationReason::SigningKeyRetired.as_str() }).into(),
         ),
         Event::Presence {
             user_id,
@@ -123,9 +144,9 @@ fn render(event: &Event, typing_ms: u64) -> Option<(&'static str, Value)> {
             last_seen,
         } => (
             "presence",
-            json!({ "user_id": user_id.0, "online": online, "last_seen": last_seen }),
+            json!({ "user_id": user_id.0, "online": online, "last_seen": last_seen }).into(),
         ),
-        Event::Resync { reason } => ("resync", json!({ "reason": reason.as_str() })),
+        Event::Resync { reason } => ("resync", json!({ "reason": reason.as_str() }).into()),
         Event::AudienceChanged { .. } | Event::KeysChanged => return None,
     })
 }

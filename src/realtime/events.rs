@@ -1,7 +1,7 @@
 //! Client → server events. Every event with an ack callback gets `{"ok": true, …}` or
 //! `{"ok": false, "error": {…}}`; a malformed payload or an unknown event is answered, never fatal.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
@@ -57,11 +57,12 @@ impl MessageHandler<LocalAdapter, ByName> for ByName {
 
 /// Answers a malformed payload with `invalid_payload`; otherwise runs `work` on it and answers
 /// with its result. Once the daemon is shutting down, new requests are refused instead.
-async fn respond<T, E, F, Fut>(drain: Arc<Drain>, ack: AckSender, payload: Result<T, E>, work: F)
+async fn respond<T, E, F, Fut, R>(drain: Arc<Drain>, ack: AckSender, payload: Result<T, E>, work: F)
 where
     E: std::fmt::Display,
     F: FnOnce(T) -> Fut,
-    Fut: Future<Output = Result<Value, ServiceError>>,
+    Fut: Future<Output = Result<R, ServiceError>>,
+    R: Serialize,
 {
     let Some(_in_flight) = drain.enter() else {
         return ack::fail(
@@ -150,9 +151,19 @@ async fn send_message(
             .conversations
             .send(&me.user, id, p.draft.into())
             .await?;
-        Ok(json!({ "message": MessageView::from(&message), "duplicate": !created }))
+        Ok(Sent {
+            message: MessageView::from(&message),
+            duplicate: !created,
+        })
     })
     .await;
+}
+
+/// `send_message`'s answer, serialised as it is (the busiest ack: no `Value` tree in between).
+#[derive(Serialize)]
+struct Sent {
+    message: MessageView,
+    duplicate: bool,
 }
 
 #[derive(Deserialize)]
