@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use socketioxide::SendError;
 use socketioxide::extract::AckSender;
 
 use crate::edge::error::ApiError;
@@ -18,8 +19,11 @@ pub fn ok(ack: AckSender, fields: impl Serialize) {
         #[serde(flatten)]
         fields: T,
     }
-    // Fails only if the socket is gone: nobody is left to tell.
-    let _ = ack.send(&Answer { ok: true, fields });
+    // A closed socket leaves nobody to tell. Serialising fails only for a handler that answers
+    // with something other than a struct or a JSON object: a bug, which must not pass silently.
+    if let Err(SendError::Serialize(e)) = ack.send(&Answer { ok: true, fields }) {
+        tracing::error!(error = %e, "an acknowledgement could not be serialised, so its client gets none (the handler must answer with a JSON object)");
+    }
 }
 
 /// Answers failure with an error code and message.
